@@ -1,0 +1,16 @@
+//! qtrail: the audit trail and anomaly detector for shared quantum hardware.
+//!
+//! Data flows one way through the modules: [`sources`] read bytes and frame
+//! records, [`normalize`] maps each onto the [`event::NormalizedEvent`], [`store`]
+//! keeps events in Parquet, [`query`] answers SQL over them, and [`pipeline`]
+//! wires the stages together for `qtrail ingest`.
+
+pub mod event;
+pub mod normalize;
+pub mod vocab;
+pub mod pipeline;
+pub mod query;
+pub mod sources;
+pub mod store;
+pub mod cli;
+pub mod synth;

@@ -1,0 +1,1387 @@
+//! AWS CloudTrail records: one element of a trail file's `Records` array (the
+//! envelope is opened in `envelope.rs`), an EventBridge-less CloudTrail Lake row,
+//! or the same record after a log shipper (Logstash adds `@timestamp`/`@version`,
+//! Panther adds `p_*` fields and may lower-case keys).
+//!
+//! Mapping (field by field):
+//! - `eventTime` → time (falls back to Logstash `@timestamp`, then Panther
+//!   `p_event_time`, only when `eventTime` is absent); `eventID` → source_id;
+//!   `requestID` → request_id; `eventName` → operation; `eventSource` → service;
+//!   `awsRegion` → region; `recipientAccountId` (else `userIdentity.accountId`) → project.
+//! - `userIdentity`: see [`actor`]. `accessKeyId` → token_id (an access key id is
+//!   an identifier, not a secret), `sessionContext.attributes.mfaAuthenticated` → mfa,
+//!   the session issuer's role name → roles.
+//! - `sourceIPAddress` → src_ip when it is an IP address (anonymisers' dotted quads
+//!   with leading zeros are canonicalised: `035.249.253.232` → `35.249.253.232`);
+//!   when it is an AWS service name (`braket.amazonaws.com`, `AWS Internal`) src_ip
+//!   stays empty and the client is `service`.
+//! - `errorCode`/`errorMessage` → outcome failure and reason `code: message`; sign-in
+//!   events carry their outcome in `responseElements.<eventName>` or
+//!   `serviceEventDetails.<eventName>` (`Success`/`Failure`). EC2's
+//!   `Client.DryRunOperation` means "would have succeeded": outcome success, the code
+//!   is kept in reason.
+//!
+//! Human or service ([`user_kind`]), first rule that applies:
+//! 1. `invokedBy` present, or type `AWSService` → service.
+//! 2. type `Root`, `IAMUser`, `IdentityCenterUser`, `SAMLUser` → human.
+//! 3. an assumed role whose role is an IAM Identity Center role (`AWSReservedSSO_*`)
+//!    or whose session name is an e-mail address → human.
+//! 4. an assumed role or web-identity user whose role or session name looks like a
+//!    workload (service-linked roles, `i-…` EC2 instance sessions, SDK default session
+//!    names, Lambda/ECS/CodeBuild/GitHub/Terraform/CI/deploy role names, GitHub OIDC) → service.
+//! 5. a sign-in event, or a request made from the AWS console → human.
+//! 6. otherwise unknown.
+//!
+//! Event families: sign-in (authentication), Secrets Manager, SSM SecureString reads
+//! and KMS Decrypt (secret_access), Braket (job), STS and IAM access keys (token),
+//! IAM policy/group/role changes (role_change), IAM users and login profiles
+//! (account); everything else is api_activity with a verb taken from the event name.
+
+use std::net::IpAddr;
+
+use serde_json::Value;
+
+use super::fields::{
+    boolean, client_from_user_agent, first_text, get, int, require_text, require_time, text,
+};
+use super::{Format, NormalizeError};
+use crate::event::NormalizedEvent;
+use crate::vocab::{Class, Client, Hardware, JobStatus, Outcome, Source, UserKind};
+
+/// The cloudtrail format.
+pub struct CloudTrail;
+
+/// Keys that only CloudTrail records carry beside `eventName`.
+const CLOUDTRAIL_KEYS: &[&str] = &[
+    "eventVersion",
+    "userIdentity",
+    "awsRegion",
+    "recipientAccountId",
+];
+
+/// The value AWS writes for user names it will not reveal (failed sign-in of an unknown user).
+const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+impl Format for CloudTrail {
+    fn name(&self) -> &'static str {
+        "cloudtrail"
+    }
+
+    fn detect(&self, record: &Value) -> bool {
+        if !record.is_object() {
+            return false;
+        }
+        if get(record, "p_log_type").and_then(Value::as_str) == Some("AWS.CloudTrail") {
+            return true;
+        }
+        // Azure Activity records carry `eventName` too, but as an object.
+        if !get(record, "eventName").is_some_and(Value::is_string) {
+            return false;
+        }
+        get(record, "eventSource")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.ends_with(".amazonaws.com"))
+            || CLOUDTRAIL_KEYS.iter().any(|k| get(record, k).is_some())
+    }
+
+    fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+        normalize(record)
+    }
+}
+
+fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    let name = require_text(v, "eventName")?;
+    let time = event_time(v)?;
+    let service = text(v, "eventSource");
+    let svc = service.as_deref().unwrap_or("");
+
+    let mut e = NormalizedEvent::new(Source::CloudTrail, time, Class::ApiActivity, "");
+    e.operation = Some(name.clone());
+    e.service.clone_from(&service);
+    e.source_id = text(v, "eventID");
+    e.request_id = text(v, "requestID");
+    e.region = text(v, "awsRegion");
+    e.project = first_text(v, &["recipientAccountId", "userIdentity.accountId"]);
+
+    // Where from.
+    let source_ip = text(v, "sourceIPAddress");
+    e.src_ip = source_ip.as_deref().and_then(canonical_ip);
+    e.user_agent = text(v, "userAgent");
+    e.client = client(source_ip.as_deref(), e.user_agent.as_deref());
+
+    // Who.
+    let ua = actor(v);
+    e.user = ua.user;
+    e.user_id = ua.user_id;
+    e.token_id = ua.token_id;
+    e.session_id = ua.session_id;
+    e.roles = ua.roles;
+    e.mfa = ua.mfa;
+    if ua.invoked_by.is_some() && e.src_ip.is_none() {
+        e.client = Client::Service;
+    }
+
+    // Outcome from the error fields; families refine it.
+    let (outcome, reason) = error_outcome(v);
+    e.outcome = outcome;
+    e.reason = reason;
+
+    let signin = svc == "signin.amazonaws.com";
+    match svc {
+        "signin.amazonaws.com" => signin_event(v, &name, &mut e),
+        "sso.amazonaws.com" | "sso-oauth.amazonaws.com" if sso_event(&name, &mut e) => {}
+        "secretsmanager.amazonaws.com" => secrets_manager(v, &name, &mut e),
+        "ssm.amazonaws.com" if ssm_secure_read(v, &name, &mut e) => {}
+        "kms.amazonaws.com" if name == "Decrypt" => {
+            e.class = Class::SecretAccess;
+            e.action = "read".into();
+            e.resource = first_resource(v).or_else(|| text(v, "requestParameters.keyId"));
+        }
+        "braket.amazonaws.com" => braket(v, &name, &mut e),
+        "sts.amazonaws.com" if sts_token(v, &name, &mut e) => {}
+        "iam.amazonaws.com" if iam_event(v, &name, &mut e) => {}
+        _ => {}
+    }
+    if e.action.is_empty() {
+        e.action = verb(&name, boolean(v, "readOnly")).to_string();
+    }
+    if e.resource.is_none() {
+        e.resource = generic_resource(v);
+    }
+    if signin && e.client == Client::Browser {
+        // A browser talking to the sign-in service is the console's login page.
+        e.client = Client::Console;
+    }
+    e.user_kind = user_kind(&ua.kind_hints, signin, e.client);
+    Ok(e)
+}
+
+/// Event time: `eventTime`; only when it is absent, the shipper's copy.
+fn event_time(v: &Value) -> Result<chrono::DateTime<chrono::Utc>, NormalizeError> {
+    for path in ["eventTime", "@timestamp", "p_event_time"] {
+        if get(v, path).is_some() {
+            return require_time(v, path);
+        }
+    }
+    Err(NormalizeError::missing("eventTime"))
+}
+
+/// Failure when `errorCode` (or, for sign-in, `errorMessage` alone) is set.
+fn error_outcome(v: &Value) -> (Outcome, Option<String>) {
+    let code = text(v, "errorCode");
+    let msg = text(v, "errorMessage");
+    let reason = match (&code, &msg) {
+        (Some(c), Some(m)) => Some(format!("{c}: {m}")),
+        (Some(c), None) => Some(c.clone()),
+        (None, Some(m)) => Some(m.clone()),
+        (None, None) => None,
+    };
+    match code.as_deref() {
+        Some(c) if c.ends_with("DryRunOperation") => (Outcome::Success, reason),
+        Some(_) => (Outcome::Failure, reason),
+        None => (Outcome::Success, reason),
+    }
+}
+
+/// `Success`/`Failure` as the sign-in service words an outcome.
+fn word_outcome(s: &str) -> Option<Outcome> {
+    match s.to_ascii_lowercase().as_str() {
+        "success" | "succeeded" | "true" => Some(Outcome::Success),
+        "failure" | "failed" | "false" => Some(Outcome::Failure),
+        _ => None,
+    }
+}
+
+/// An IP address in canonical form, or `None` for service names and placeholders.
+fn canonical_ip(s: &str) -> Option<String> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip.to_string());
+    }
+    // Dotted quads with zero-padded octets (anonymised logs): parse each octet.
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    for (o, p) in octets.iter_mut().zip(&parts) {
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *o = p.parse().ok()?;
+    }
+    Some(IpAddr::from(octets).to_string())
+}
+
+fn is_aws_service_name(s: &str) -> bool {
+    s.ends_with(".amazonaws.com") || s.eq_ignore_ascii_case("AWS Internal")
+}
+
+fn client(source_ip: Option<&str>, user_agent: Option<&str>) -> Client {
+    let ua = user_agent.unwrap_or("");
+    let lower = ua.to_ascii_lowercase();
+    // The AWS console's own front ends (console.ec2.amazonaws.com, S3Console, EC2ConsoleFrontend).
+    if (lower.starts_with("console.") && lower.ends_with(".amazonaws.com"))
+        || lower.contains("s3console")
+        || lower.contains("consolefrontend")
+    {
+        return Client::Console;
+    }
+    if source_ip.is_some_and(is_aws_service_name) {
+        return Client::Service;
+    }
+    client_from_user_agent(ua)
+}
+
+/// What `userIdentity` says about the actor.
+#[derive(Default)]
+struct Actor {
+    user: Option<String>,
+    user_id: Option<String>,
+    token_id: Option<String>,
+    session_id: Option<String>,
+    roles: Vec<String>,
+    mfa: Option<bool>,
+    invoked_by: Option<String>,
+    kind_hints: KindHints,
+}
+
+/// The facts [`user_kind`] decides on.
+#[derive(Default)]
+struct KindHints {
+    identity_type: String,
+    role_name: Option<String>,
+    session_name: Option<String>,
+    invoked_by: bool,
+    identity_provider: Option<String>,
+}
+
+/// Maps `userIdentity`. user: the IAM/root/Identity Center user name; for an assumed
+/// role the session name when it is an e-mail (ties AWS activity to the IdP person),
+/// else the assumed-role ARN; for AWS services the service name. user_id: principalId
+/// (for an assumed role: the role's id; the role session `AROA…:name` goes to session_id).
+fn actor(v: &Value) -> Actor {
+    let Some(ui) = get(v, "userIdentity").filter(|u| u.is_object()) else {
+        return Actor::default();
+    };
+    let ty = text(ui, "type").unwrap_or_default();
+    let arn = text(ui, "arn");
+    let principal = text(ui, "principalId");
+    let user_name = text(ui, "userName").filter(|n| n != HIDDEN);
+    let invoked_by = text(ui, "invokedBy");
+    let issuer_name = text(ui, "sessionContext.sessionIssuer.userName");
+    let issuer_arn = text(ui, "sessionContext.sessionIssuer.arn");
+    let role_name = issuer_name.clone().or_else(|| {
+        arn.as_deref()
+            .and_then(|a| a.split(":assumed-role/").nth(1))
+            .and_then(|r| r.split('/').next())
+            .map(str::to_string)
+    });
+    let session_name = match ty.as_str() {
+        "AssumedRole" => arn
+            .as_deref()
+            .and_then(|a| a.split(":assumed-role/").nth(1))
+            .and_then(|r| r.split_once('/'))
+            .map(|(_, s)| s.to_string())
+            .or_else(|| {
+                principal
+                    .as_deref()
+                    .and_then(|p| p.split_once(':'))
+                    .map(|(_, s)| s.to_string())
+            }),
+        _ => None,
+    };
+
+    let mut a = Actor {
+        token_id: text(ui, "accessKeyId").or_else(|| text(ui, "credentialId")),
+        mfa: boolean(ui, "sessionContext.attributes.mfaAuthenticated"),
+        invoked_by: invoked_by.clone(),
+        ..Actor::default()
+    };
+    match ty.as_str() {
+        "Root" => {
+            a.user = user_name.or_else(|| Some("root".into()));
+            a.user_id = principal;
+        }
+        "IAMUser" | "SAMLUser" | "WebIdentityUser" | "Unknown" => {
+            a.user = user_name.or(arn).or_else(|| principal.clone());
+            a.user_id = principal;
+        }
+        "AssumedRole" => {
+            a.user = session_name
+                .as_deref()
+                .filter(|s| is_email(s))
+                .map(str::to_string)
+                .or(arn)
+                .or(user_name);
+            a.user_id = text(ui, "sessionContext.sessionIssuer.principalId").or_else(|| {
+                principal
+                    .as_deref()
+                    .map(|p| p.split(':').next().unwrap_or(p).to_string())
+            });
+            a.session_id = principal;
+            a.roles = role_name.iter().cloned().collect();
+            if a.roles.is_empty() {
+                a.roles = issuer_arn.into_iter().collect();
+            }
+        }
+        "IdentityCenterUser" => {
+            a.user = user_name.or_else(|| text(ui, "onBehalfOf.userId"));
+            a.user_id = text(ui, "onBehalfOf.userId");
+        }
+        "AWSService" => {
+            a.user = invoked_by.clone().or(principal);
+        }
+        _ => {
+            // FederatedUser, AWSAccount and types yet to come.
+            a.user = arn
+                .or(user_name)
+                .or_else(|| principal.clone())
+                .or_else(|| invoked_by.clone());
+            a.user_id = principal;
+            if ty == "FederatedUser" {
+                a.roles = issuer_name.into_iter().collect();
+            }
+        }
+    }
+    a.kind_hints = KindHints {
+        identity_type: ty,
+        role_name,
+        session_name,
+        invoked_by: invoked_by.is_some(),
+        identity_provider: text(ui, "identityProvider")
+            .or_else(|| text(ui, "sessionContext.webIdFederationData.federatedProvider")),
+    };
+    a
+}
+
+fn is_email(s: &str) -> bool {
+    s.split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+}
+
+/// Role or session names that mark a workload rather than a person.
+const SERVICE_ROLE_WORDS: &[&str] = &[
+    "awsservicerole",
+    "service-role",
+    "lambda",
+    "ecs",
+    "eks",
+    "ec2",
+    "codebuild",
+    "codepipeline",
+    "codedeploy",
+    "github",
+    "gitlab",
+    "jenkins",
+    "terraform",
+    "cloudformation",
+    "pipeline",
+    "deploy",
+    "cicd",
+    "automation",
+    "bot",
+    "batch",
+    "glue",
+    "sagemaker",
+    "stepfunctions",
+    "scheduler",
+    "braketjob",
+    "amazonbraketjobs",
+];
+
+fn looks_like_workload(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let instance_session = n
+        .strip_prefix("i-")
+        .is_some_and(|h| h.len() >= 8 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    instance_session
+        || n.starts_with("botocore-session-")
+        || n.starts_with("aws-go-sdk-")
+        || n.starts_with("aws-sdk-")
+        || n.starts_with("awslambda")
+        || n.bytes().all(|b| b.is_ascii_digit())
+        || SERVICE_ROLE_WORDS.iter().any(|w| n.contains(w))
+        || n.split(['-', '_', '.'])
+            .any(|t| t == "ci" || t == "svc" || t == "sa")
+}
+
+/// Human or service, by the rules in the module documentation.
+fn user_kind(h: &KindHints, signin: bool, client: Client) -> UserKind {
+    if h.invoked_by || h.identity_type == "AWSService" {
+        return UserKind::Service;
+    }
+    match h.identity_type.as_str() {
+        "Root" | "IAMUser" | "IdentityCenterUser" | "SAMLUser" => return UserKind::Human,
+        "AssumedRole" | "WebIdentityUser" => {
+            let role = h.role_name.as_deref().unwrap_or("");
+            let session = h.session_name.as_deref().unwrap_or("");
+            if role.starts_with("AWSReservedSSO_") || is_email(session) {
+                return UserKind::Human;
+            }
+            if looks_like_workload(role)
+                || looks_like_workload(session)
+                || h.identity_provider
+                    .as_deref()
+                    .is_some_and(|p| p.contains("token.actions.githubusercontent.com"))
+            {
+                return UserKind::Service;
+            }
+        }
+        _ => {}
+    }
+    if signin || client == Client::Console {
+        UserKind::Human
+    } else {
+        UserKind::Unknown
+    }
+}
+
+/// Console and IAM Identity Center sign-in events.
+fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
+    let (class, action) = match name {
+        "ConsoleLogin" | "ExternalIdPDirectoryLogin" | "GetSigninToken" | "UserAuthentication" => {
+            (Class::Authentication, "login")
+        }
+        "CheckMfa" => (Class::Authentication, "mfa"),
+        "SwitchRole" | "AssumeRole" => (Class::Authentication, "switch"),
+        "ConsoleLogout" | "Logout" => (Class::Authentication, "logout"),
+        "CredentialChallenge" => (Class::Authentication, "challenge"),
+        "CredentialVerification" => {
+            let password = text(v, "additionalEventData.CredentialType")
+                .is_none_or(|t| t.eq_ignore_ascii_case("PASSWORD"));
+            (
+                Class::Authentication,
+                if password { "verify" } else { "mfa" },
+            )
+        }
+        "PasswordUpdated" => (Class::Account, "update"),
+        "PasswordRecoveryRequested" | "PasswordRecoveryCompleted" => (Class::Account, "reset"),
+        _ => (Class::Authentication, ""),
+    };
+    e.class = class;
+    e.action = action.to_string();
+    let word = first_text(
+        v,
+        &[
+            &format!("responseElements.{name}"),
+            &format!("serviceEventDetails.{name}"),
+        ],
+    );
+    if let Some(o) = word.as_deref().and_then(word_outcome) {
+        e.outcome = o;
+    } else if e.outcome == Outcome::Success && text(v, "errorMessage").is_some() {
+        e.outcome = Outcome::Failure;
+    }
+    if e.outcome == Outcome::Failure && e.reason.is_none() {
+        e.reason = Some(format!("{name} {}", word.as_deref().unwrap_or("Failure")));
+    }
+    if let Some(mfa) = boolean(v, "additionalEventData.MFAUsed") {
+        e.mfa = Some(mfa);
+    }
+    if let Some(types) = text(v, "additionalEventData.CredentialType") {
+        let second_factor = types
+            .split(',')
+            .any(|t| !t.trim().eq_ignore_ascii_case("PASSWORD") && !t.trim().is_empty());
+        if name != "CredentialChallenge" && (second_factor || name == "UserAuthentication") {
+            e.mfa = Some(second_factor);
+        }
+    }
+    e.resource = first_text(
+        v,
+        &[
+            "additionalEventData.LoginTo",
+            "additionalEventData.SamlProviderArn",
+        ],
+    );
+}
+
+/// IAM Identity Center portal and OIDC events; returns whether the event was mapped.
+fn sso_event(name: &str, e: &mut NormalizedEvent) -> bool {
+    let (class, action) = match name {
+        "Authenticate" | "Federate" => (Class::Authentication, "login"),
+        "Logout" => (Class::Authentication, "logout"),
+        "CreateToken" | "CreateTokenWithIAM" | "GetRoleCredentials" => (Class::Token, "issue"),
+        _ => return false,
+    };
+    e.class = class;
+    e.action = action.to_string();
+    true
+}
+
+/// Secrets Manager calls.
+fn secrets_manager(v: &Value, name: &str, e: &mut NormalizedEvent) {
+    let action = match name {
+        "GetSecretValue" | "BatchGetSecretValue" => "read",
+        "ListSecrets" | "ListSecretVersionIds" => "list",
+        "DescribeSecret" | "GetResourcePolicy" => "get",
+        "PutSecretValue"
+        | "UpdateSecret"
+        | "CreateSecret"
+        | "UpdateSecretVersionStage"
+        | "RestoreSecret" => "write",
+        "DeleteSecret" => "delete",
+        "RotateSecret" | "CancelRotateSecret" => "rotate",
+        "PutResourcePolicy"
+        | "DeleteResourcePolicy"
+        | "TagResource"
+        | "UntagResource"
+        | "ReplicateSecretToRegions" => {
+            e.action = "update".into();
+            e.resource = secret_resource(v);
+            return;
+        }
+        _ => "",
+    };
+    e.class = Class::SecretAccess;
+    e.action = action.to_string();
+    e.resource = secret_resource(v);
+}
+
+fn secret_resource(v: &Value) -> Option<String> {
+    if let Some(id) = first_text(
+        v,
+        &[
+            "requestParameters.secretId",
+            "responseElements.arn",
+            "requestParameters.name",
+        ],
+    ) {
+        return Some(id);
+    }
+    if let Some(ids) = get(v, "requestParameters.secretIdList").and_then(Value::as_array) {
+        let ids: Vec<&str> = ids.iter().filter_map(Value::as_str).collect();
+        if !ids.is_empty() {
+            return Some(ids.join(","));
+        }
+    }
+    if let Some(filters) = get(v, "requestParameters.filters").and_then(Value::as_array) {
+        let parts: Vec<String> = filters
+            .iter()
+            .map(|f| {
+                let key = text(f, "key").unwrap_or_default();
+                let values: Vec<&str> = get(f, "values")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                format!("{key}={}", values.join("|"))
+            })
+            .collect();
+        if !parts.is_empty() {
+            return Some(format!("filter:{}", parts.join(",")));
+        }
+    }
+    first_resource(v)
+}
+
+/// SSM parameter reads that decrypt SecureStrings; returns whether the event was mapped.
+fn ssm_secure_read(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
+    if !matches!(
+        name,
+        "GetParameter" | "GetParameters" | "GetParametersByPath" | "GetParameterHistory"
+    ) || boolean(v, "requestParameters.withDecryption") != Some(true)
+    {
+        return false;
+    }
+    e.class = Class::SecretAccess;
+    e.action = "read".into();
+    e.resource =
+        first_text(v, &["requestParameters.name", "requestParameters.path"]).or_else(|| {
+            get(v, "requestParameters.names")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .filter(|s| !s.is_empty())
+        });
+    true
+}
+
+/// Amazon Braket: quantum tasks, hybrid jobs and devices.
+fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
+    e.class = Class::Job;
+    let ok = e.outcome == Outcome::Success;
+    match name {
+        "CreateQuantumTask" => {
+            e.action = "submit".into();
+            e.backend = text(v, "requestParameters.deviceArn");
+            e.shots = int(v, "requestParameters.shots");
+            e.job_id = text(v, "responseElements.quantumTaskArn");
+            e.job_status = ok.then_some(JobStatus::Queued);
+        }
+        "CancelQuantumTask" => {
+            e.action = "cancel".into();
+            e.job_id = first_text(
+                v,
+                &[
+                    "requestParameters.quantumTaskArn",
+                    "responseElements.quantumTaskArn",
+                ],
+            );
+            // CANCELLING or CANCELLED: the cancellation was accepted either way.
+            e.job_status = (ok && text(v, "responseElements.cancellationStatus").is_some())
+                .then_some(JobStatus::Cancelled);
+        }
+        "GetQuantumTask" => {
+            e.action = "get".into();
+            e.job_id = text(v, "requestParameters.quantumTaskArn");
+        }
+        "CreateJob" => {
+            e.action = "submit".into();
+            e.backend = text(v, "requestParameters.deviceConfig.device");
+            e.job_id = first_text(v, &["responseElements.jobArn", "requestParameters.jobName"]);
+            e.job_status = ok.then_some(JobStatus::Queued);
+        }
+        "CancelJob" => {
+            e.action = "cancel".into();
+            e.job_id = first_text(v, &["requestParameters.jobArn", "responseElements.jobArn"]);
+            e.job_status = (ok && text(v, "responseElements.cancellationStatus").is_some())
+                .then_some(JobStatus::Cancelled);
+        }
+        "GetJob" => {
+            e.action = "get".into();
+            e.job_id = text(v, "requestParameters.jobArn");
+        }
+        "GetDevice" => {
+            e.action = "get".into();
+            e.backend = text(v, "requestParameters.deviceArn");
+        }
+        "SearchQuantumTasks" | "SearchJobs" | "SearchDevices" => e.action = "list".into(),
+        _ => {}
+    }
+    if let Some((provider, hardware)) = e.backend.as_deref().and_then(device_kind) {
+        e.provider = Some(provider);
+        e.hardware = Some(hardware);
+    }
+    e.resource = e.job_id.clone().or_else(|| e.backend.clone());
+}
+
+/// Provider and hardware kind from a Braket device ARN (`…::device/qpu/ionq/Aria-1`,
+/// `…::device/quantum-simulator/amazon/sv1`) or a local simulator (`local:braket/…`).
+fn device_kind(device: &str) -> Option<(String, Hardware)> {
+    if let Some(rest) = device.strip_prefix("local:") {
+        let provider = rest
+            .split('/')
+            .next()
+            .filter(|p| !p.is_empty())
+            .unwrap_or("local");
+        return Some((provider.to_ascii_lowercase(), Hardware::Simulator));
+    }
+    let path = device.split_once("device/")?.1;
+    let mut parts = path.split('/');
+    let kind = parts.next()?;
+    let provider = parts.next().filter(|p| !p.is_empty())?.to_ascii_lowercase();
+    match kind {
+        "qpu" => Some((provider, Hardware::Qpu)),
+        "quantum-simulator" | "simulator" => Some((provider, Hardware::Simulator)),
+        _ => None,
+    }
+}
+
+/// STS credential issuance. token_id is the id of the issued credential (so that a
+/// search for the key finds where it was minted), session_id the new role session.
+fn sts_token(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
+    if !matches!(
+        name,
+        "AssumeRole"
+            | "AssumeRoleWithSAML"
+            | "AssumeRoleWithWebIdentity"
+            | "GetSessionToken"
+            | "GetFederationToken"
+            | "AssumeRoot"
+    ) {
+        return false;
+    }
+    e.class = Class::Token;
+    e.action = "issue".into();
+    if let Some(key) = text(v, "responseElements.credentials.accessKeyId") {
+        e.token_id = Some(key);
+    }
+    if let Some(session) = text(v, "responseElements.assumedRoleUser.assumedRoleId") {
+        e.session_id = Some(session);
+    }
+    e.target_role = text(v, "requestParameters.roleArn");
+    e.target_user = first_text(
+        v,
+        &[
+            "requestParameters.name",
+            "responseElements.federatedUser.arn",
+            "requestParameters.targetPrincipal",
+        ],
+    );
+    e.resource = first_text(
+        v,
+        &[
+            "requestParameters.roleArn",
+            "responseElements.assumedRoleUser.arn",
+            "responseElements.federatedUser.arn",
+        ],
+    );
+    if matches!(name, "AssumeRoleWithSAML" | "AssumeRoleWithWebIdentity") {
+        // The caller is the federated subject; STS names it in the response.
+        e.user = e.user.take().or_else(|| {
+            first_text(
+                v,
+                &[
+                    "responseElements.subject",
+                    "responseElements.subjectFromWebIdentityToken",
+                ],
+            )
+        });
+    }
+    true
+}
+
+/// IAM access keys, policy and group changes, users and login profiles.
+fn iam_event(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
+    let user_param = text(v, "requestParameters.userName");
+    let (class, action) = match name {
+        "CreateAccessKey" | "CreateServiceSpecificCredential" => {
+            e.token_id = first_text(
+                v,
+                &[
+                    "responseElements.accessKey.accessKeyId",
+                    "responseElements.serviceSpecificCredential.serviceSpecificCredentialId",
+                ],
+            );
+            e.target_user = user_param.or_else(|| text(v, "responseElements.accessKey.userName"));
+            (Class::Token, "issue")
+        }
+        "DeleteAccessKey" | "DeleteServiceSpecificCredential" => {
+            e.token_id = first_text(
+                v,
+                &[
+                    "requestParameters.accessKeyId",
+                    "requestParameters.serviceSpecificCredentialId",
+                ],
+            );
+            e.target_user = user_param;
+            (Class::Token, "revoke")
+        }
+        "UpdateAccessKey" => {
+            e.token_id = text(v, "requestParameters.accessKeyId");
+            e.target_user = user_param;
+            let inactive = text(v, "requestParameters.status")
+                .is_some_and(|s| s.eq_ignore_ascii_case("Inactive"));
+            (Class::Token, if inactive { "revoke" } else { "update" })
+        }
+        "AttachUserPolicy"
+        | "AttachRolePolicy"
+        | "AttachGroupPolicy"
+        | "PutUserPolicy"
+        | "PutRolePolicy"
+        | "PutGroupPolicy"
+        | "AddUserToGroup"
+        | "PutUserPermissionsBoundary"
+        | "PutRolePermissionsBoundary" => {
+            role_targets(v, e);
+            (Class::RoleChange, "assign")
+        }
+        "DetachUserPolicy"
+        | "DetachRolePolicy"
+        | "DetachGroupPolicy"
+        | "DeleteUserPolicy"
+        | "DeleteRolePolicy"
+        | "DeleteGroupPolicy"
+        | "RemoveUserFromGroup"
+        | "DeleteUserPermissionsBoundary"
+        | "DeleteRolePermissionsBoundary" => {
+            role_targets(v, e);
+            (Class::RoleChange, "unassign")
+        }
+        "CreateRole" | "UpdateAssumeRolePolicy" | "DeleteRole" | "UpdateRole" => {
+            e.target_role = first_text(
+                v,
+                &["requestParameters.roleName", "responseElements.role.arn"],
+            );
+            let action = match name {
+                "CreateRole" => "create",
+                "DeleteRole" => "delete",
+                _ => "update",
+            };
+            (Class::RoleChange, action)
+        }
+        "CreateUser"
+        | "DeleteUser"
+        | "UpdateUser"
+        | "CreateLoginProfile"
+        | "UpdateLoginProfile"
+        | "DeleteLoginProfile"
+        | "ChangePassword"
+        | "EnableMFADevice"
+        | "DeactivateMFADevice" => {
+            e.target_user = user_param.or_else(|| text(v, "responseElements.user.userName"));
+            let action = match name {
+                "CreateUser" | "CreateLoginProfile" => "create",
+                "DeleteUser" | "DeleteLoginProfile" => "delete",
+                "UpdateLoginProfile" => "reset",
+                _ => "update",
+            };
+            (Class::Account, action)
+        }
+        _ => return false,
+    };
+    e.class = class;
+    e.action = action.to_string();
+    true
+}
+
+/// target_user: the user or role given the privilege; target_role: the policy or group.
+fn role_targets(v: &Value, e: &mut NormalizedEvent) {
+    e.target_user = first_text(
+        v,
+        &["requestParameters.userName", "requestParameters.roleName"],
+    );
+    e.target_role = first_text(
+        v,
+        &[
+            "requestParameters.policyArn",
+            "requestParameters.permissionsBoundary",
+            "requestParameters.policyName",
+            "requestParameters.groupName",
+        ],
+    );
+    if get(v, "requestParameters.groupName").is_some()
+        && get(v, "requestParameters.policyArn").is_some()
+    {
+        e.resource = text(v, "requestParameters.groupName");
+    }
+}
+
+/// The first ARN in `resources[]`.
+fn first_resource(v: &Value) -> Option<String> {
+    get(v, "resources")?
+        .as_array()?
+        .iter()
+        .find_map(|r| text(r, "ARN"))
+}
+
+/// The object of a call that no family names: `resources[]`, else a well-known parameter.
+fn generic_resource(v: &Value) -> Option<String> {
+    if let Some(r) = first_resource(v) {
+        return Some(r);
+    }
+    if let Some(bucket) = text(v, "requestParameters.bucketName") {
+        return Some(match text(v, "requestParameters.key") {
+            Some(key) => format!("{bucket}/{key}"),
+            None => bucket,
+        });
+    }
+    first_text(
+        v,
+        &[
+            "requestParameters.roleArn",
+            "requestParameters.roleName",
+            "requestParameters.userName",
+            "requestParameters.groupName",
+            "requestParameters.functionName",
+            "requestParameters.instanceId",
+            "requestParameters.keyId",
+            "requestParameters.secretId",
+            "requestParameters.trailName",
+            "requestParameters.logGroupName",
+            "requestParameters.name",
+            "requestParameters.instancesSet.items.0.instanceId",
+        ],
+    )
+}
+
+/// A short verb from an API name: its leading CamelCase word, normalized.
+fn verb(name: &str, read_only: Option<bool>) -> &'static str {
+    let end = name
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_ascii_uppercase())
+        .map_or(name.len(), |(i, _)| i);
+    match &name[..end] {
+        "Get" | "Describe" | "Head" | "Lookup" | "Batch"
+            if name.starts_with("BatchGet") || !name.starts_with("Batch") =>
+        {
+            "read"
+        }
+        "Check" | "Decode" | "Download" | "Preview" | "Query" | "Scan" | "Select" | "Test"
+        | "Validate" | "Verify" | "View" | "Read" | "Filter" | "Estimate" => "read",
+        "List" | "Search" => "list",
+        "Create" | "Add" | "Register" | "Import" | "Allocate" | "Generate" | "Request" | "Copy"
+        | "Clone" | "Run" | "Launch" | "Provision" | "Insert" | "New" => "create",
+        "Put" | "Upload" | "Set" | "Write" | "Send" | "Publish" => "write",
+        "Delete" | "Remove" | "Terminate" | "Destroy" | "Purge" | "Deregister" | "Release"
+        | "Schedule"
+            if name != "Schedule"
+                && (!name.starts_with("Schedule") || name.contains("Deletion")) =>
+        {
+            "delete"
+        }
+        "Update" | "Modify" | "Change" | "Patch" | "Replace" | "Reset" | "Enable" | "Disable"
+        | "Attach" | "Detach" | "Associate" | "Disassociate" | "Tag" | "Untag" | "Restore"
+        | "Reboot" | "Authorize" | "Revoke" | "Rotate" | "Assign" | "Unassign" | "Leave"
+        | "Accept" | "Reject" | "Share" | "Apply" | "Configure" => "update",
+        "Start" | "Resume" => "start",
+        "Stop" | "Pause" | "Suspend" => "stop",
+        "Invoke" | "Execute" | "Encrypt" | "Decrypt" | "Sign" | "Assume" | "Open" | "Connect" => {
+            "execute"
+        }
+        "Cancel" | "Abort" => "cancel",
+        "Login" | "Logon" | "Authenticate" => "login",
+        "Logout" => "logout",
+        _ => match read_only {
+            Some(true) => "read",
+            _ => "other",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
+
+    fn fixtures() -> Vec<Value> {
+        fixture("cloudtrail/events.jsonl")
+    }
+
+    fn event(op: &str, nth: usize) -> NormalizedEvent {
+        let rec = fixtures()
+            .into_iter()
+            .filter(|r| r["eventName"] == op)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no fixture #{nth} for {op}"));
+        normalize_as("cloudtrail", &rec.to_string())
+    }
+
+    fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
+        super::super::fields::parse_time(s).expect("test time")
+    }
+
+    #[test]
+    fn console_login_success_with_mfa() {
+        let e = event("ConsoleLogin", 0);
+        assert_eq!(e.class, Class::Authentication);
+        assert_eq!(e.action, "login");
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(e.user.as_deref(), Some("alice"));
+        assert_eq!(e.user_id.as_deref(), Some("AIDAEXAMPLEALICE0001"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.mfa, Some(true));
+        assert_eq!(e.src_ip.as_deref(), Some("198.51.100.23"));
+        assert_eq!(e.client, Client::Console);
+        assert_eq!(e.project.as_deref(), Some("111122223333"));
+        assert_eq!(e.time, t("2025-03-03T08:15:02Z"));
+        assert_eq!(
+            e.source_id.as_deref(),
+            Some("3b6c7a7e-1f0e-4c55-9d57-1d6f1c0d1a01")
+        );
+        assert_eq!(e.service.as_deref(), Some("signin.amazonaws.com"));
+    }
+
+    #[test]
+    fn console_login_failure_of_root() {
+        let e = event("ConsoleLogin", 1);
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.reason.as_deref(), Some("Failed authentication"));
+        assert_eq!(e.user.as_deref(), Some("root"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.mfa, Some(false));
+        assert_eq!(e.src_ip.as_deref(), Some("203.0.113.77"));
+    }
+
+    #[test]
+    fn sso_user_assumed_role_is_human() {
+        let e = event("GetSecretValue", 0);
+        assert_eq!(e.class, Class::SecretAccess);
+        assert_eq!(e.action, "read");
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(e.user.as_deref(), Some("dana@example.com"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(
+            e.roles,
+            vec!["AWSReservedSSO_QuantumResearcher_0123456789abcdef".to_string()]
+        );
+        assert_eq!(
+            e.session_id.as_deref(),
+            Some("AROAEXAMPLESSOROLE01:dana@example.com")
+        );
+        assert_eq!(e.user_id.as_deref(), Some("AROAEXAMPLESSOROLE01"));
+        assert_eq!(e.token_id.as_deref(), Some("ASIAEXAMPLEDANA00001"));
+        assert_eq!(e.mfa, Some(true));
+        assert_eq!(e.resource.as_deref(), Some("prod/braket/api-key"));
+        assert_eq!(e.client, Client::Cli);
+        assert_eq!(
+            e.request_id.as_deref(),
+            Some("c0ffee00-0000-4000-8000-000000000002")
+        );
+    }
+
+    #[test]
+    fn denied_secret_read_is_failure() {
+        let e = event("GetSecretValue", 1);
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(
+            e.reason.as_deref(),
+            Some(
+                "AccessDenied: User: arn:aws:sts::111122223333:assumed-role/ci-deploy/gh-run-42 is not authorized to perform: secretsmanager:GetSecretValue"
+            )
+        );
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.client, Client::Pipeline);
+        assert_eq!(
+            e.user.as_deref(),
+            Some("arn:aws:sts::111122223333:assumed-role/ci-deploy/gh-run-42")
+        );
+    }
+
+    #[test]
+    fn braket_qpu_task_submission() {
+        let e = event("CreateQuantumTask", 0);
+        assert_eq!(e.class, Class::Job);
+        assert_eq!(e.action, "submit");
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(
+            e.backend.as_deref(),
+            Some("arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1")
+        );
+        assert_eq!(e.provider.as_deref(), Some("ionq"));
+        assert_eq!(e.hardware, Some(Hardware::Qpu));
+        assert_eq!(e.shots, Some(1000));
+        assert_eq!(
+            e.job_id.as_deref(),
+            Some(
+                "arn:aws:braket:us-east-1:111122223333:quantum-task/7c1e2f3a-0b4d-4e5f-8a9b-0c1d2e3f4a5b"
+            )
+        );
+        assert_eq!(e.job_status, Some(JobStatus::Queued));
+        assert_eq!(e.client, Client::Notebook);
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.region.as_deref(), Some("us-east-1"));
+    }
+
+    #[test]
+    fn braket_simulator_task_from_service_role() {
+        let e = event("CreateQuantumTask", 1);
+        assert_eq!(e.hardware, Some(Hardware::Simulator));
+        assert_eq!(e.provider.as_deref(), Some("amazon"));
+        assert_eq!(
+            e.backend.as_deref(),
+            Some("arn:aws:braket:::device/quantum-simulator/amazon/sv1")
+        );
+        assert_eq!(e.shots, Some(100));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.src_ip, None);
+        assert_eq!(e.client, Client::Service);
+    }
+
+    #[test]
+    fn braket_cancel_and_denied_submit() {
+        let e = event("CancelQuantumTask", 0);
+        assert_eq!(e.action, "cancel");
+        assert_eq!(e.job_status, Some(JobStatus::Cancelled));
+        assert_eq!(
+            e.job_id.as_deref(),
+            Some(
+                "arn:aws:braket:us-east-1:111122223333:quantum-task/7c1e2f3a-0b4d-4e5f-8a9b-0c1d2e3f4a5b"
+            )
+        );
+        let d = event("CreateQuantumTask", 2);
+        assert_eq!(d.outcome, Outcome::Failure);
+        assert_eq!(d.job_status, None);
+        assert_eq!(d.hardware, Some(Hardware::Qpu));
+        assert_eq!(d.provider.as_deref(), Some("rigetti"));
+        assert!(
+            d.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("AccessDeniedException: "))
+        );
+    }
+
+    #[test]
+    fn sts_assume_role_issues_token() {
+        let e = event("AssumeRole", 0);
+        assert_eq!(e.class, Class::Token);
+        assert_eq!(e.action, "issue");
+        assert_eq!(e.token_id.as_deref(), Some("ASIAEXAMPLEISSUED001"));
+        assert_eq!(
+            e.session_id.as_deref(),
+            Some("AROAEXAMPLEBRAKET001:i-0abc1234def567890")
+        );
+        assert_eq!(
+            e.target_role.as_deref(),
+            Some("arn:aws:iam::111122223333:role/braket-notebook-role")
+        );
+        assert_eq!(e.user.as_deref(), Some("ec2.amazonaws.com"));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.client, Client::Service);
+    }
+
+    #[test]
+    fn iam_policy_attach_and_access_key() {
+        let e = event("AttachUserPolicy", 0);
+        assert_eq!(e.class, Class::RoleChange);
+        assert_eq!(e.action, "assign");
+        assert_eq!(e.target_user.as_deref(), Some("bob"));
+        assert_eq!(
+            e.target_role.as_deref(),
+            Some("arn:aws:iam::aws:policy/AdministratorAccess")
+        );
+        let k = event("CreateAccessKey", 0);
+        assert_eq!(k.class, Class::Token);
+        assert_eq!(k.action, "issue");
+        assert_eq!(k.token_id.as_deref(), Some("AKIAEXAMPLENEWKEY001"));
+        assert_eq!(k.target_user.as_deref(), Some("bob"));
+        let u = event("UpdateAccessKey", 0);
+        assert_eq!(u.action, "revoke");
+        assert_eq!(u.token_id.as_deref(), Some("AKIAEXAMPLENEWKEY001"));
+    }
+
+    #[test]
+    fn ec2_denied_burst_and_generic_verbs() {
+        let e = event("GetPasswordData", 0);
+        assert_eq!(e.class, Class::ApiActivity);
+        assert_eq!(e.action, "read");
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert!(
+            e.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("Client.UnauthorizedOperation: "))
+        );
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(verb("DescribeInstances", None), "read");
+        assert_eq!(verb("ListBuckets", None), "list");
+        assert_eq!(verb("DeleteBucket", None), "delete");
+        assert_eq!(verb("ModifyInstanceAttribute", None), "update");
+        assert_eq!(verb("BatchGetSecretValue", None), "read");
+        assert_eq!(verb("ScheduleKeyDeletion", None), "delete");
+        assert_eq!(verb("PutObject", None), "write");
+        assert_eq!(verb("Foo", Some(true)), "read");
+    }
+
+    #[test]
+    fn identity_center_sign_in() {
+        let e = event("CredentialVerification", 0);
+        assert_eq!(e.class, Class::Authentication);
+        assert_eq!(e.action, "mfa");
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.mfa, Some(true));
+        assert_eq!(e.user.as_deref(), Some("dana"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        let u = event("UserAuthentication", 0);
+        assert_eq!(u.action, "login");
+        assert_eq!(u.outcome, Outcome::Success);
+        assert_eq!(u.mfa, Some(true));
+    }
+
+    #[test]
+    fn logstash_record_uses_timestamp_and_service_ip() {
+        let e = event("DescribeInstances", 0);
+        assert_eq!(e.time, t("2025-03-03T09:00:01Z"));
+        assert_eq!(e.src_ip, None);
+        assert_eq!(e.client, Client::Service);
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.action, "read");
+    }
+
+    #[test]
+    fn ips_are_canonical() {
+        assert_eq!(
+            canonical_ip("035.249.253.232").as_deref(),
+            Some("35.249.253.232")
+        );
+        assert_eq!(canonical_ip("2001:db8::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(canonical_ip("braket.amazonaws.com"), None);
+        assert_eq!(canonical_ip("AWS Internal"), None);
+        assert_eq!(canonical_ip("256.1.1.1"), None);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let f = CloudTrail;
+        let v: Value = serde_json::json!({"eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject"});
+        assert!(f.detect(&v));
+        let err = f.normalize(&v).expect_err("no time").to_string();
+        assert!(err.contains("eventTime"), "{err}");
+        let v: Value = serde_json::json!({"eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventTime": "redacted"});
+        let err = f.normalize(&v).expect_err("bad time").to_string();
+        assert!(
+            err.contains("eventTime") && err.contains("redacted"),
+            "{err}"
+        );
+        let v: Value = serde_json::json!({"p_log_type": "AWS.CloudTrail", "eventType": "logout"});
+        let err = f.normalize(&v).expect_err("no name").to_string();
+        assert!(err.contains("eventName"), "{err}");
+    }
+
+    #[test]
+    fn detection_is_specific() {
+        let f = CloudTrail;
+        assert!(!f.detect(&serde_json::json!({"eventType": "user.session.start", "published": "2024-01-01T00:00:00Z"})));
+        assert!(!f.detect(&serde_json::json!({"eventName": {"value": "EndRequest"}, "eventTimestamp": "2024-01-01T00:00:00Z"})));
+        assert!(!f.detect(&serde_json::json!({"protoPayload": {"methodName": "x"}})));
+        assert!(f.detect(
+            &serde_json::json!({"eventname": "GetRecords", "eventsource": "dynamodb.amazonaws.com"})
+        ));
+    }
+
+    #[test]
+    fn every_fixture_normalizes() {
+        for r in fixtures() {
+            let e = normalize_as("cloudtrail", &r.to_string());
+            assert!(!e.action.is_empty(), "{r}");
+        }
+    }
+
+    /// Every CloudTrail record of the corpus is detected and normalizes or errs with a reason.
+    fn check_corpus(rel: &str) -> Option<Vec<(Value, Result<NormalizedEvent, NormalizeError>)>> {
+        let records = corpus_records(rel)?;
+        let mut out = Vec::new();
+        for r in records {
+            let found = crate::normalize::detect(&r).map(|f| f.name());
+            assert_eq!(
+                found,
+                Some("cloudtrail"),
+                "{rel}: not detected as cloudtrail: {r}"
+            );
+            let res = CloudTrail.normalize(&r);
+            if let Err(err) = &res {
+                assert!(!err.to_string().is_empty());
+            }
+            out.push((r, res));
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn corpus_datadog_detonations() {
+        let Ok(root) = std::env::var("QTRAIL_CORPUS") else {
+            return;
+        };
+        let dir = std::path::Path::new(&root)
+            .join("aws-cloudtrail/DataDog__stratus-red-team/docs/detonation-logs");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("detonation logs dir")
+            .filter_map(|d| d.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        names.sort();
+        let mut all = Vec::new();
+        for n in &names {
+            let rel = format!("aws-cloudtrail/DataDog__stratus-red-team/docs/detonation-logs/{n}");
+            all.extend(check_corpus(&rel).unwrap_or_default());
+        }
+        assert!(all.len() > 250, "{}", all.len());
+        assert!(
+            all.iter().all(|(_, r)| r.is_ok()),
+            "every detonation record normalizes"
+        );
+        let ok: Vec<&NormalizedEvent> = all.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+        // ec2-get-password-data: a burst of denied calls.
+        let denied = ok
+            .iter()
+            .filter(|e| {
+                e.operation.as_deref() == Some("GetPasswordData") && e.outcome == Outcome::Failure
+            })
+            .count();
+        assert!(denied >= 30, "{denied}");
+        // secretsmanager-batch-retrieve-secrets.
+        let batch: Vec<_> = ok
+            .iter()
+            .filter(|e| e.operation.as_deref() == Some("BatchGetSecretValue"))
+            .collect();
+        assert_eq!(batch.len(), 5);
+        assert!(
+            batch
+                .iter()
+                .all(|e| e.class == Class::SecretAccess && e.action == "read")
+        );
+        assert_eq!(batch[0].user.as_deref(), Some("christophe"));
+        assert_eq!(batch[0].src_ip.as_deref(), Some("88.223.251.255"));
+        assert_eq!(
+            batch[0].resource.as_deref(),
+            Some("filter:tag-key=StratusRedTeam")
+        );
+        // console-login-without-mfa.
+        let login = ok
+            .iter()
+            .find(|e| e.operation.as_deref() == Some("ConsoleLogin"))
+            .expect("a ConsoleLogin");
+        assert_eq!(login.class, Class::Authentication);
+        assert_eq!(login.outcome, Outcome::Success);
+        assert_eq!(login.mfa, Some(false));
+        assert_eq!(login.src_ip.as_deref(), Some("225.1.0.16"));
+        assert_eq!(login.user_kind, UserKind::Human);
+    }
+
+    #[test]
+    fn corpus_panther() {
+        let Some(all) = check_corpus(
+            "aws-cloudtrail/panther-labs__panther-analysis/rules/EXTRACTED_tests__AWS.CloudTrail.jsonl",
+        ) else {
+            return;
+        };
+        let errors: Vec<String> = all
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().err().map(|e| e.to_string()))
+            .collect();
+        assert!(errors.len() < 20, "{errors:?}");
+        // Root console login failures are failures.
+        let root_fail = all
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .filter(|e| {
+                e.operation.as_deref() == Some("ConsoleLogin")
+                    && e.user.as_deref() == Some("root")
+                    && e.outcome == Outcome::Failure
+            })
+            .count();
+        assert!(root_fail >= 3, "{root_fail}");
+        for (name, _) in [("victim", 0), ("attacker", 1)] {
+            check_corpus(&format!(
+                "aws-cloudtrail/panther-labs__panther-analysis/test_scenarios/compromised-root-creds/{name}_cloudtrail.EXTRACTED_Logs.jsonl"
+            ));
+        }
+    }
+
+    #[test]
+    fn corpus_otrf_logstash() {
+        let Some(all) = check_corpus(
+            "aws-cloudtrail/OTRF__Security-Datasets/datasets/atomic/aws/collection/ec2_proxy_s3_exfiltration_2020-09-14011940.json",
+        ) else {
+            return;
+        };
+        assert_eq!(all.len(), 103);
+        assert!(all.iter().all(|(_, r)| r.is_ok()));
+        let first = all[0].1.as_ref().expect("ok");
+        assert_eq!(first.operation.as_deref(), Some("DescribeInstanceTypes"));
+        assert_eq!(first.time, t("2020-09-14T00:44:23Z"));
+        assert_eq!(first.user.as_deref(), Some("pedro"));
+        assert_eq!(first.src_ip.as_deref(), Some("1.2.3.4"));
+        assert_eq!(first.client, Client::Console);
+        assert_eq!(first.mfa, Some(true));
+    }
+
+    #[test]
+    fn corpus_braket() {
+        let Some(get_device) =
+            check_corpus("braket/aws-docs__braket-developerguide__braket-ctlogs/GetDevice.json")
+        else {
+            return;
+        };
+        let e = get_device[0].1.as_ref().expect("GetDevice normalizes");
+        assert_eq!(e.class, Class::Job);
+        assert_eq!(e.action, "get");
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.reason.as_deref(), Some("404"));
+        assert_eq!(e.src_ip, None, "`foobar` is not an IP");
+        assert_eq!(e.client, Client::Sdk);
+        let task = check_corpus(
+            "braket/aws-docs__braket-developerguide__braket-ctlogs/GetQuantumTask.json",
+        )
+        .unwrap_or_default();
+        let e = task[0].1.as_ref().expect("GetQuantumTask normalizes");
+        assert_eq!(e.action, "get");
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(e.job_id.as_deref(), Some("foobar"));
+        assert_eq!(e.client, Client::Cli);
+        assert_eq!(e.time, t("2020-08-07T01:00:08Z"));
+    }
+}

@@ -1,0 +1,116 @@
+//! Envelopes: one JSON value that carries many records.
+//!
+//! CloudTrail files (`{"Records": [...]}`), Azure Monitor exports
+//! (`{"records": [...]}`), Graph and ARM list responses (`{"value": [...]}`),
+//! Okta event hooks (`{"data": {"events": [...]}}`), GCP `entries:list`
+//! (`{"entries": [...]}`), IBM Quantum job lists (`{"jobs": [...]}`) and bare
+//! arrays are opened here, keeping each inner record's exact bytes.
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// How deep envelopes may nest before we give up (a list of lists of lists ...).
+const MAX_DEPTH: usize = 4;
+
+/// Where a record's items sit inside its envelope, if it is one.
+fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
+    match v {
+        Value::Array(_) => Some(&[]),
+        Value::Object(map) => {
+            let is_array = |k: &str| map.get(k).is_some_and(Value::is_array);
+            // A record that has its own time or event name is never an envelope.
+            let looks_like_record = ["eventName", "eventType", "eventTime", "time", "published", "timestamp", "id"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if is_array("Records") && !looks_like_record {
+                Some(&["Records"])
+            } else if is_array("records") && !looks_like_record {
+                Some(&["records"])
+            } else if map.get("eventType").and_then(Value::as_str) == Some("com.okta.event_hook")
+                && map.get("data").and_then(|d| d.get("events")).is_some_and(Value::is_array)
+            {
+                Some(&["data", "events"])
+            } else if is_array("value") && (map.len() == 1 || map.keys().any(|k| k.contains("odata") || k == "nextLink")) {
+                Some(&["value"])
+            } else if is_array("entries") && (map.len() == 1 || map.contains_key("nextPageToken")) {
+                Some(&["entries"])
+            } else if is_array("jobs") && (map.len() == 1 || map.contains_key("count") || map.contains_key("offset")) {
+                Some(&["jobs"])
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Opens envelopes (recursively) and returns each inner record with its own bytes;
+/// a plain record comes back alone and unchanged.
+pub fn open(value: Value, bytes: &[u8]) -> Vec<(Value, Box<RawValue>)> {
+    let mut out = Vec::new();
+    let raw = match std::str::from_utf8(bytes).ok().and_then(|s| RawValue::from_string(s.trim().to_string()).ok()) {
+        Some(raw) => raw,
+        None => return vec![(value, RawValue::from_string("null".into()).expect("null is JSON"))],
+    };
+    open_into(value, raw, 0, &mut out);
+    out
+}
+
+fn open_into(value: Value, raw: Box<RawValue>, depth: usize, out: &mut Vec<(Value, Box<RawValue>)>) {
+    let Some(path) = envelope_path(&value).filter(|_| depth < MAX_DEPTH) else {
+        out.push((value, raw));
+        return;
+    };
+    let Some(items_raw) = raw_at(&raw, path) else {
+        out.push((value, raw));
+        return;
+    };
+    let mut items = value;
+    for key in path {
+        items = items.get_mut(*key).map(Value::take).unwrap_or(Value::Null);
+    }
+    let Value::Array(items) = items else { return };
+    for (item, item_raw) in items.into_iter().zip(items_raw) {
+        open_into(item, item_raw, depth + 1, out);
+    }
+}
+
+/// The raw bytes of each element of the array at `path` inside `raw`.
+fn raw_at(raw: &RawValue, path: &[&str]) -> Option<Vec<Box<RawValue>>> {
+    let mut cur: Box<RawValue> = RawValue::from_string(raw.get().to_string()).ok()?;
+    for key in path {
+        let map: std::collections::HashMap<String, Box<RawValue>> = serde_json::from_str(cur.get()).ok()?;
+        cur = map.into_iter().find(|(k, _)| k == key)?.1;
+    }
+    serde_json::from_str(cur.get()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_str(s: &str) -> Vec<String> {
+        let v: Value = serde_json::from_str(s).unwrap();
+        open(v, s.as_bytes()).into_iter().map(|(_, raw)| raw.get().to_string()).collect()
+    }
+
+    #[test]
+    fn cloudtrail_file_yields_each_record_byte_for_byte() {
+        let got = open_str(r#"{"Records": [{"eventName":"A",  "x":1}, {"eventName":"B"}]}"#);
+        assert_eq!(got, vec![r#"{"eventName":"A",  "x":1}"#, r#"{"eventName":"B"}"#]);
+    }
+
+    #[test]
+    fn okta_event_hook_and_graph_list() {
+        let hook = r#"{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","data":{"events":[{"uuid":"1"},{"uuid":"2"}]}}"#;
+        assert_eq!(open_str(hook), vec![r#"{"uuid":"1"}"#, r#"{"uuid":"2"}"#]);
+        let graph = r#"{"@odata.context":"x","value":[{"id":"a"}]}"#;
+        assert_eq!(open_str(graph), vec![r#"{"id":"a"}"#]);
+    }
+
+    #[test]
+    fn a_record_is_not_an_envelope() {
+        let rec = r#"{"eventName":"X","records":[1,2]}"#;
+        assert_eq!(open_str(rec), vec![rec]);
+    }
+}

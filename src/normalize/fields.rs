@@ -1,0 +1,182 @@
+//! Helpers every format uses to read a parsed JSON record: paths, strings, numbers,
+//! timestamps, and the client kind from a user agent.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+
+use super::NormalizeError;
+use crate::vocab::Client;
+
+/// Looks up a dotted path (`actor.alternateId`). A key that is missing is retried
+/// case-insensitively, because some pipelines lower-case keys on the way.
+pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = v;
+    for key in path.split('.') {
+        let obj = cur.as_object()?;
+        cur = match obj.get(key) {
+            Some(x) => x,
+            None => obj
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, x)| x)?,
+        };
+    }
+    if cur.is_null() { None } else { Some(cur) }
+}
+
+/// A non-empty string at `path`; numbers and booleans are rendered as text.
+pub fn text(v: &Value, path: &str) -> Option<String> {
+    match get(v, path)? {
+        Value::String(s) => {
+            let t = s.trim();
+            if t.is_empty() || t.eq_ignore_ascii_case("null") {
+                None
+            } else {
+                Some(t.to_string())
+            }
+        }
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The first non-empty string among several paths.
+pub fn first_text(v: &Value, paths: &[&str]) -> Option<String> {
+    paths.iter().find_map(|p| text(v, p))
+}
+
+/// An integer at `path`, accepting numbers and numeric strings.
+pub fn int(v: &Value, path: &str) -> Option<i64> {
+    match get(v, path)? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A float at `path`, accepting numbers and numeric strings.
+pub fn float(v: &Value, path: &str) -> Option<f64> {
+    match get(v, path)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A boolean at `path`, accepting `true`/`false` and `"true"`/`"yes"`/`"no"` strings.
+pub fn boolean(v: &Value, path: &str) -> Option<bool> {
+    match get(v, path)? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Some(true),
+            "false" | "no" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A required string field, or an error naming it.
+pub fn require_text(v: &Value, path: &str) -> Result<String, NormalizeError> {
+    text(v, path).ok_or_else(|| NormalizeError::missing(path))
+}
+
+/// A required timestamp field, or an error naming it and what was there.
+pub fn require_time(v: &Value, path: &str) -> Result<DateTime<Utc>, NormalizeError> {
+    let raw = get(v, path).ok_or_else(|| NormalizeError::missing(path))?;
+    parse_time_value(raw).ok_or_else(|| {
+        NormalizeError::new(format!("field `{path}` is not a timestamp: {}", short(raw)))
+    })
+}
+
+/// An optional timestamp field; unparseable values count as absent.
+pub fn time(v: &Value, path: &str) -> Option<DateTime<Utc>> {
+    get(v, path).and_then(parse_time_value)
+}
+
+/// Parses a JSON timestamp: RFC 3339 text, `YYYY-MM-DD HH:MM:SS[.f]` (taken as UTC),
+/// or a number of seconds or milliseconds since the epoch.
+pub fn parse_time_value(v: &Value) -> Option<DateTime<Utc>> {
+    match v {
+        Value::String(s) => parse_time(s),
+        Value::Number(n) => {
+            let f = n.as_f64()?;
+            // Past 1e11 a number can only be milliseconds (1e11 s is the year 5138).
+            let micros = if f.abs() >= 1e11 { f * 1e3 } else { f * 1e6 };
+            Utc.timestamp_micros(micros as i64).single()
+        }
+        _ => None,
+    }
+}
+
+/// Parses a timestamp string in the forms audit logs use.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    // Offsets without a colon (+0000) and other near-RFC-3339 forms.
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z"] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    // No zone at all: audit logs that omit it mean UTC.
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(t.and_utc());
+        }
+    }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return parse_time_value(&Value::Number(serde_json::Number::from_f64(s.parse().ok()?)?));
+    }
+    None
+}
+
+/// Seconds from `a` to `b`, when both are known and `b` is not before `a`.
+pub fn seconds_between(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<f64> {
+    let d = b? - a?;
+    let s = d.num_microseconds()? as f64 / 1e6;
+    (s >= 0.0).then_some(s)
+}
+
+/// The kind of client a user-agent string reveals.
+pub fn client_from_user_agent(ua: &str) -> Client {
+    let u = ua.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|n| u.contains(n));
+    if has(&["jupyter", "ipykernel", "ipython", "notebook", "colab", "sagemaker-studio", "databricks"]) {
+        Client::Notebook
+    } else if has(&[
+        "github-actions", "github actions", "gitlab-runner", "gitlab-ci", "jenkins", "terraform",
+        "pulumi", "buildkite", "circleci", "azure-pipelines", "azuredevops", "argocd", "spinnaker",
+        "cloudformation", "ansible",
+    ]) {
+        Client::Pipeline
+    } else if has(&["aws-cli", "azure-cli", "azurecli", "google-cloud-sdk", "gcloud", "vault/", "okta-cli", "curl/", "wget/", "httpie", "powershell", "az.", "kubectl"]) {
+        Client::Cli
+    } else if has(&["console.amazonaws.com", "signin.amazonaws.com", "aws-internal/3", "portal.azure.com", "console.cloud.google.com"]) {
+        Client::Console
+    } else if has(&[
+        "boto3", "botocore", "aws-sdk", "qiskit", "braket", "azure-quantum", "azure-sdk", "azsdk", "google-api", "grpc-",
+        "python-requests", "python/", "go-http-client", "okhttp", "java/", "node-fetch", "axios", "okta-sdk", "hashicorp", "cirq", "pennylane",
+    ]) {
+        Client::Sdk
+    } else if u.ends_with(".amazonaws.com") || u == "aws internal" || u.starts_with("aws-internal") {
+        Client::Service
+    } else if has(&["mozilla/", "chrome/", "safari/", "firefox/", "edg/"]) {
+        Client::Browser
+    } else {
+        Client::Unknown
+    }
+}
+
+/// A short rendering of a JSON value for error messages.
+pub fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 80 {
+        format!("{}...", &s[..s.char_indices().take_while(|(i, _)| *i < 77).last().map_or(0, |(i, c)| i + c.len_utf8())])
+    } else {
+        s
+    }
+}

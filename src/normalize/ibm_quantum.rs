@@ -1,0 +1,673 @@
+//! IBM Quantum: Qiskit Runtime job records and IBM Cloud activity-tracking events.
+//!
+//! Two shapes, told apart by `detect`:
+//!
+//! **Job records** (`GET /jobs`, `/jobs/{id}` of the Qiskit Runtime REST API, or the
+//! older `/facade/v1/jobs`): `id`, `backend`, `state{status, reason, reason_code}`,
+//! `status`, `created`, `program{id}`, `params`, `usage{quantum_seconds, seconds}`,
+//! `session_id`, `user_id`, `tags`, `private`, `cost`, `estimated_running_time_seconds`,
+//! and in the older shape `hub`/`group`/`project`, `endTime`. A collector may merge the
+//! job's metrics (`GET /jobs/{id}/metrics`: `timestamps{created, running, finished}`,
+//! `usage`) into the record, at the top level or under `metrics`.
+//! - A record is a snapshot. `status` → action / job_status / outcome: Queued (and
+//!   Initializing, Validating) → submit / queued / unknown; Running → start / running /
+//!   unknown; Completed (DONE) → complete / completed / success; Failed (ERROR) → fail /
+//!   failed / failure; Cancelled (also "Cancelled - Ran too long") → cancel /
+//!   cancelled / failure. `reason` = `state.reason_code: state.reason`.
+//! - `time`: `timestamps.finished` (or `endTime`) for a finished job,
+//!   `timestamps.running` for a running one, otherwise `created` (required).
+//! - `queue_seconds` = `timestamps.running - created`; `qpu_seconds` =
+//!   `usage.quantum_seconds` (else `usage.seconds`, IBM's billed quantum time).
+//! - `cost` is left empty: IBM's `cost` is an estimate in seconds, not money.
+//! - `user_id` is the IBM Cloud IAM id; it is also the `user` (the record has no name).
+//! - `project` = the instance CRN (`crn`/`instance`) or `hub/group/project`; the CRN
+//!   also gives `tenant` (the account `a/...`) and `region`.
+//! - `source_id` = `id:status:time`, so snapshots of one job in different states differ.
+//!
+//! **Activity-tracking events** (IBM Cloud Activity Tracker / Cloud Logs, CADF):
+//! `action` `quantum-computing.<object>.<verb>` (`job.create`, `job.cancel`,
+//! `job.read`, `session.create`, ...), `eventTime`, `outcome`, `reason{reasonCode,
+//! reasonType, reasonForFailure}`, `initiator{id, name, typeURI, credential{type},
+//! host{address, agent}}`, `target{id (CRN), name, typeURI}`, `requestData`,
+//! `responseData`, `correlationId`, `message`. These carry the user and source IP.
+//! - class: `job` for job objects, `queue` for sessions, `api_activity` otherwise;
+//!   action: job.create → submit, session.create → open, session.delete/close →
+//!   close, other verbs as they are (cancel, delete, read, list, update, ...).
+//! - outcome: `success` / `failure` (also any reasonCode ≥ 400) / otherwise unknown.
+//! - user = `initiator.name` (else id), user_id = `initiator.id`, user_kind from
+//!   `initiator.typeURI` (`.../user` human, `.../serviceid`, `clientid` service) or
+//!   the id prefix (`IBMid-` human, `iam-ServiceId-` service); src_ip and user_agent
+//!   from `initiator.host`; request_id = `correlationId`.
+//! - `initiator.credential` holds only the credential *type*; an `apikeyId` (the id
+//!   of an API key, not the key) is kept as `token_id` when present.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::fields::{
+    client_from_user_agent, first_text, float, get, int, require_text, require_time,
+    seconds_between, text, time,
+};
+use super::{Format, NormalizeError};
+use crate::event::NormalizedEvent;
+use crate::vocab::{Class, Hardware, JobStatus, Outcome, Source, UserKind};
+
+/// The ibm_quantum format.
+pub struct IbmQuantum;
+
+impl Format for IbmQuantum {
+    fn name(&self) -> &'static str {
+        "ibm_quantum"
+    }
+
+    fn detect(&self, record: &Value) -> bool {
+        is_activity_event(record) || is_job_record(record)
+    }
+
+    fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+        if is_activity_event(record) {
+            activity_event(record)
+        } else {
+            job_record(record)
+        }
+    }
+}
+
+/// An IBM Cloud activity-tracking event of the Qiskit Runtime service.
+fn is_activity_event(record: &Value) -> bool {
+    record
+        .get("action")
+        .and_then(Value::as_str)
+        .is_some_and(|a| a.starts_with("quantum-computing."))
+        && (record.get("initiator").is_some_and(Value::is_object)
+            || record.get("eventTime").is_some())
+}
+
+/// A Qiskit Runtime job object: an id, a creation time, and a program or a state.
+fn is_job_record(record: &Value) -> bool {
+    let Some(obj) = record.as_object() else {
+        return false;
+    };
+    if obj.contains_key("itemType") || obj.contains_key("providerId") {
+        return false;
+    }
+    let program = obj.get("program").is_some_and(|p| p.get("id").is_some());
+    let state = obj.get("state").is_some_and(|s| s.get("status").is_some());
+    obj.contains_key("id") && obj.contains_key("created") && (program || state)
+}
+
+/// The lifecycle states of a Qiskit Runtime job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    Unknown,
+}
+
+impl State {
+    fn parse(s: &str) -> State {
+        let s = s.trim().to_ascii_lowercase();
+        match s.as_str() {
+            "queued" | "initializing" | "validating" | "pending" => State::Queued,
+            "running" => State::Running,
+            "completed" | "done" => State::Completed,
+            "failed" | "error" => State::Failed,
+            _ if s.starts_with("cancelled") || s.starts_with("canceled") => State::Cancelled,
+            _ => State::Unknown,
+        }
+    }
+
+    fn finished(self) -> bool {
+        matches!(self, State::Completed | State::Failed | State::Cancelled)
+    }
+}
+
+fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    let id = require_text(record, "id")?;
+    let created = require_time(record, "created")?;
+    let status = first_text(record, &["state.status", "status"])
+        .ok_or_else(|| NormalizeError::missing("state.status"))?;
+    let state = State::parse(&status);
+
+    let ts = |k: &str| {
+        time(record, &format!("timestamps.{k}"))
+            .or_else(|| time(record, &format!("metrics.timestamps.{k}")))
+    };
+    let running = ts("running");
+    let finished = ts("finished")
+        .or_else(|| time(record, "endTime"))
+        .or_else(|| time(record, "end_time"));
+    let at = match state {
+        _ if state.finished() => finished.or(running),
+        State::Running => running,
+        _ => None,
+    }
+    .unwrap_or(created);
+
+    let (action, job_status, outcome) = match state {
+        State::Queued => ("submit", Some(JobStatus::Queued), Outcome::Unknown),
+        State::Running => ("start", Some(JobStatus::Running), Outcome::Unknown),
+        State::Completed => ("complete", Some(JobStatus::Completed), Outcome::Success),
+        State::Failed => ("fail", Some(JobStatus::Failed), Outcome::Failure),
+        State::Cancelled => ("cancel", Some(JobStatus::Cancelled), Outcome::Failure),
+        State::Unknown => ("update", None, Outcome::Unknown),
+    };
+
+    let mut e = NormalizedEvent::new(Source::IbmQuantum, at, Class::Job, action);
+    e.source_id = Some(format!("{id}:{status}:{}", at.to_rfc3339()));
+    e.job_status = job_status;
+    e.outcome = outcome;
+    if outcome == Outcome::Failure {
+        e.reason = Some(job_reason(record).unwrap_or_else(|| status.clone()));
+    }
+    let program = text(record, "program.id");
+    e.operation = Some(format!("job:{status}"));
+    e.service = Some("quantum-computing".to_string());
+    e.provider = Some("ibm".to_string());
+    e.backend = first_text(record, &["backend", "backend_name"]);
+    e.hardware = e.backend.as_deref().and_then(backend_hardware);
+    e.job_id = Some(id);
+    e.session_id = first_text(record, &["session_id", "sessionId"]);
+    e.user_id = first_text(record, &["user_id", "userId"]);
+    e.user.clone_from(&e.user_id);
+    e.user_kind = e.user_id.as_deref().map_or(UserKind::Unknown, kind_from_id);
+    e.shots = shots(record);
+    e.queue_seconds = seconds_between(ts("created").or(Some(created)), running);
+    e.qpu_seconds = [
+        "usage.quantum_seconds",
+        "metrics.usage.quantum_seconds",
+        "usage.seconds",
+        "metrics.usage.seconds",
+    ]
+    .iter()
+    .find_map(|p| float(record, p));
+    apply_instance(&mut e, first_text(record, &["crn", "instance"]).as_deref());
+    if e.project.is_none()
+        && let (Some(h), Some(g), Some(p)) = (
+            text(record, "hub"),
+            text(record, "group"),
+            text(record, "project"),
+        )
+    {
+        e.project = Some(format!("{h}/{g}/{p}"));
+    }
+    let on = e.backend.as_deref().unwrap_or("an unassigned backend");
+    e.message = Some(match &program {
+        Some(p) => format!("{p} job {status} on {on}"),
+        None => format!("job {status} on {on}"),
+    });
+    Ok(e)
+}
+
+/// `reason_code: reason` of a job's state.
+fn job_reason(record: &Value) -> Option<String> {
+    let code = first_text(record, &["state.reason_code", "state.reasonCode"]);
+    let reason = first_text(record, &["state.reason", "reason"]);
+    match (code, reason) {
+        (Some(c), Some(r)) => Some(format!("{c}: {r}")),
+        (c, r) => c.or(r),
+    }
+}
+
+/// Shots requested: V1 `params.shots` / `run_options.shots`, V2 sampler default
+/// shots, else the sum of the per-PUB shots (`pubs[i][2]`).
+fn shots(record: &Value) -> Option<i64> {
+    let direct = [
+        "params.shots",
+        "params.options.default_shots",
+        "params.default_shots",
+        "params.run_options.shots",
+    ]
+    .iter()
+    .find_map(|p| int(record, p));
+    if direct.is_some() {
+        return direct;
+    }
+    let pubs = get(record, "params.pubs")?.as_array()?;
+    let per_pub: Option<Vec<i64>> = pubs
+        .iter()
+        .map(|p| p.get(2).and_then(Value::as_i64))
+        .collect();
+    per_pub.filter(|v| !v.is_empty()).map(|v| v.iter().sum())
+}
+
+/// Project, tenant and region from a Qiskit Runtime CRN
+/// (`crn:v1:bluemix:public:quantum-computing:us-east:a/<account>:<instance>:<type>:<id>`).
+/// The project is the instance CRN (the resource type and id dropped).
+fn apply_instance(e: &mut NormalizedEvent, crn: Option<&str>) {
+    let Some(crn) = crn else {
+        return;
+    };
+    let parts: Vec<&str> = crn.split(':').collect();
+    if parts.len() >= 8 && parts[0] == "crn" {
+        e.project = Some(format!("{}::", parts[..8].join(":")));
+        e.region = Some(parts[5]).filter(|r| !r.is_empty()).map(str::to_string);
+        e.tenant = parts[6]
+            .strip_prefix("a/")
+            .filter(|a| !a.is_empty())
+            .map(str::to_string);
+    } else {
+        e.project = Some(crn.to_string());
+    }
+}
+
+/// IBM backends: `ibm_*` and `ibmq_*` are devices, except the simulators
+/// (`ibmq_qasm_simulator`, `simulator_*`, `*_simulator`, `fake_*`, `aer*`).
+fn backend_hardware(backend: &str) -> Option<Hardware> {
+    let b = backend.to_ascii_lowercase();
+    if b.contains("simulator")
+        || b.starts_with("fake_")
+        || b.starts_with("aer")
+        || b.starts_with("sim_")
+    {
+        Some(Hardware::Simulator)
+    } else if b.starts_with("ibm_") || b.starts_with("ibmq_") {
+        Some(Hardware::Qpu)
+    } else {
+        None
+    }
+}
+
+/// Person or machine from an IBM Cloud IAM id.
+fn kind_from_id(id: &str) -> UserKind {
+    if id.starts_with("IBMid-") || id.starts_with("ibmid-") {
+        UserKind::Human
+    } else if id.starts_with("iam-ServiceId-")
+        || id.starts_with("ServiceId-")
+        || id.starts_with("iam-Profile-")
+    {
+        UserKind::Service
+    } else {
+        UserKind::Unknown
+    }
+}
+
+fn activity_event(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    let at: DateTime<Utc> = require_time(record, "eventTime")?;
+    let op = require_text(record, "action")?;
+    let mut parts = op.splitn(3, '.');
+    let _service = parts.next();
+    let object = parts.next().unwrap_or_default().to_string();
+    let verb = parts.next().unwrap_or_default().to_string();
+    if object.is_empty() || verb.is_empty() {
+        return Err(NormalizeError::new(format!(
+            "field `action` must be `quantum-computing.<object>.<verb>`, got {op:?}"
+        )));
+    }
+    let (class, action) = match object.as_str() {
+        o if o == "job" || o.starts_with("job-") => (
+            Class::Job,
+            if verb == "create" && o == "job" {
+                "submit".to_string()
+            } else {
+                verb.clone()
+            },
+        ),
+        "session" => (
+            Class::Queue,
+            match verb.as_str() {
+                "create" => "open".to_string(),
+                "delete" | "close" => "close".to_string(),
+                v => v.to_string(),
+            },
+        ),
+        _ => (Class::ApiActivity, verb.clone()),
+    };
+
+    let mut e = NormalizedEvent::new(Source::IbmQuantum, at, class, &action);
+    e.operation = Some(op.clone());
+    e.service = Some("quantum-computing".to_string());
+    e.provider = Some("ibm".to_string());
+    e.source_id = text(record, "id");
+    e.request_id = text(record, "correlationId");
+    e.message = text(record, "message");
+
+    let code = int(record, "reason.reasonCode");
+    e.outcome = match text(record, "outcome")
+        .map(|o| o.to_ascii_lowercase())
+        .as_deref()
+    {
+        _ if code.is_some_and(|c| c >= 400) => Outcome::Failure,
+        Some("success") => Outcome::Success,
+        Some("failure") => Outcome::Failure,
+        _ => Outcome::Unknown,
+    };
+    if e.outcome == Outcome::Failure {
+        let head = match (code, text(record, "reason.reasonType")) {
+            (Some(c), Some(t)) => Some(format!("{c} {t}")),
+            (Some(c), None) => Some(c.to_string()),
+            (None, t) => t,
+        };
+        e.reason = match (head, text(record, "reason.reasonForFailure")) {
+            (Some(h), Some(f)) => Some(format!("{h}: {f}")),
+            (h, f) => h.or(f).or_else(|| Some("failure".to_string())),
+        };
+    }
+
+    e.user_id = text(record, "initiator.id");
+    e.user = text(record, "initiator.name").or_else(|| e.user_id.clone());
+    let type_uri = text(record, "initiator.typeURI")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    e.user_kind = if type_uri.ends_with("/user") {
+        UserKind::Human
+    } else if type_uri.ends_with("/serviceid")
+        || type_uri.ends_with("/clientid")
+        || type_uri.ends_with("/profile")
+    {
+        UserKind::Service
+    } else {
+        e.user_id.as_deref().map_or(UserKind::Unknown, kind_from_id)
+    };
+    e.token_id = first_text(
+        record,
+        &["initiator.credential.apikeyId", "initiator.credential.id"],
+    );
+    e.src_ip = text(record, "initiator.host.address");
+    e.user_agent = text(record, "initiator.host.agent");
+    if let Some(ua) = &e.user_agent {
+        e.client = client_from_user_agent(ua);
+    }
+
+    let target_id = text(record, "target.id");
+    e.resource = target_id.clone();
+    apply_instance(&mut e, target_id.as_deref());
+    let from_crn = target_id.as_deref().and_then(|crn| {
+        let parts: Vec<&str> = crn.split(':').collect();
+        (parts.len() >= 10 && parts[8] == object)
+            .then(|| parts[9].to_string())
+            .filter(|s| !s.is_empty())
+    });
+    let data = |field: &str| {
+        first_text(
+            record,
+            &[
+                &format!("responseData.{field}"),
+                &format!("requestData.{field}"),
+            ],
+        )
+    };
+    if class == Class::Job {
+        e.job_id = from_crn
+            .or_else(|| data("id"))
+            .or_else(|| data("job_id"))
+            .or_else(|| data("jobId"));
+        e.session_id = data("session_id");
+    } else if class == Class::Queue {
+        e.session_id = from_crn
+            .or_else(|| data("id"))
+            .or_else(|| data("session_id"));
+    }
+    e.backend = data("backend").or_else(|| data("backend_name"));
+    e.hardware = e.backend.as_deref().and_then(backend_hardware);
+    e.shots = int(record, "requestData.params.shots");
+    Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
+    use crate::vocab::Client;
+
+    fn ts(s: &str) -> DateTime<Utc> {
+        super::super::fields::parse_time(s).expect("test timestamp")
+    }
+
+    fn load(name: &str) -> Vec<NormalizedEvent> {
+        fixture(name)
+            .iter()
+            .map(|v| normalize_as("ibm_quantum", &v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn completed_qpu_job_with_metrics() {
+        let e = &load("ibm_quantum/jobs.jsonl")[0];
+        assert_eq!(e.source, Source::IbmQuantum);
+        assert_eq!(e.class, Class::Job);
+        assert_eq!(e.action, "complete");
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(e.job_status, Some(JobStatus::Completed));
+        assert_eq!(e.time, ts("2025-05-06T10:21:14.500Z"));
+        assert_eq!(e.job_id.as_deref(), Some("d0abc123ef4567890123"));
+        assert_eq!(e.backend.as_deref(), Some("ibm_brisbane"));
+        assert_eq!(e.hardware, Some(Hardware::Qpu));
+        assert_eq!(e.provider.as_deref(), Some("ibm"));
+        assert_eq!(e.queue_seconds, Some(1200.25));
+        assert_eq!(e.qpu_seconds, Some(6.0));
+        assert_eq!(e.shots, Some(4096));
+        assert_eq!(e.cost, None);
+        assert_eq!(e.user.as_deref(), Some("IBMid-6950001ABC"));
+        assert_eq!(e.user_id.as_deref(), Some("IBMid-6950001ABC"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.session_id.as_deref(), Some("d0abc000session0001"));
+        assert_eq!(
+            e.project.as_deref(),
+            Some(
+                "crn:v1:bluemix:public:quantum-computing:us-east:a/0123456789abcdef0123456789abcdef:5a6b7c8d-1111-2222-3333-444455556666::"
+            )
+        );
+        assert_eq!(
+            e.tenant.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+        assert_eq!(e.region.as_deref(), Some("us-east"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("sampler job Completed on ibm_brisbane")
+        );
+        assert_eq!(
+            e.source_id.as_deref(),
+            Some("d0abc123ef4567890123:Completed:2025-05-06T10:21:14.500+00:00")
+        );
+    }
+
+    #[test]
+    fn failed_cancelled_queued_and_simulator_jobs() {
+        let ev = load("ibm_quantum/jobs.jsonl");
+        let failed = &ev[1];
+        assert_eq!(failed.action, "fail");
+        assert_eq!(failed.outcome, Outcome::Failure);
+        assert_eq!(
+            failed.reason.as_deref(),
+            Some("1517: Error in transpilation process.")
+        );
+        assert_eq!(failed.time, ts("2025-05-06T11:00:00Z"));
+        assert_eq!(failed.user_kind, UserKind::Service);
+        assert_eq!(failed.shots, Some(300));
+
+        let cancelled = &ev[2];
+        assert_eq!(cancelled.action, "cancel");
+        assert_eq!(cancelled.outcome, Outcome::Failure);
+        assert_eq!(cancelled.job_status, Some(JobStatus::Cancelled));
+        assert_eq!(cancelled.reason.as_deref(), Some("1305: RAN TOO LONG"));
+        assert_eq!(cancelled.project.as_deref(), Some("ibm-q/open/main"));
+        assert_eq!(cancelled.time, ts("2025-05-07T09:10:00Z"));
+
+        let queued = &ev[3];
+        assert_eq!(queued.action, "submit");
+        assert_eq!(queued.outcome, Outcome::Unknown);
+        assert_eq!(queued.job_status, Some(JobStatus::Queued));
+        assert_eq!(queued.time, ts("2025-05-08T07:00:00Z"));
+        assert_eq!(queued.queue_seconds, None);
+        let running = &ev[4];
+        assert_eq!(running.job_id, queued.job_id);
+        assert_ne!(running.source_id, queued.source_id);
+        assert_eq!(running.action, "start");
+        assert_eq!(running.time, ts("2025-05-08T07:03:20Z"));
+        assert_eq!(running.queue_seconds, Some(200.0));
+
+        let sim = &ev[5];
+        assert_eq!(sim.backend.as_deref(), Some("ibmq_qasm_simulator"));
+        assert_eq!(sim.hardware, Some(Hardware::Simulator));
+        assert_eq!(sim.outcome, Outcome::Success);
+        assert_eq!(sim.shots, Some(1024));
+        assert_eq!(sim.qpu_seconds, Some(1.0));
+    }
+
+    #[test]
+    fn activity_tracker_events() {
+        let ev = load("ibm_quantum/activity_tracker.jsonl");
+        let create = &ev[0];
+        assert_eq!(create.class, Class::Job);
+        assert_eq!(create.action, "submit");
+        assert_eq!(
+            create.operation.as_deref(),
+            Some("quantum-computing.job.create")
+        );
+        assert_eq!(create.outcome, Outcome::Success);
+        assert_eq!(create.time, ts("2025-05-06T09:41:00.120Z"));
+        assert_eq!(create.user.as_deref(), Some("alice@example.com"));
+        assert_eq!(create.user_id.as_deref(), Some("IBMid-6950001ABC"));
+        assert_eq!(create.user_kind, UserKind::Human);
+        assert_eq!(create.src_ip.as_deref(), Some("198.51.100.23"));
+        assert_eq!(create.client, Client::Sdk);
+        assert_eq!(create.job_id.as_deref(), Some("d0abc123ef4567890123"));
+        assert_eq!(create.backend.as_deref(), Some("ibm_brisbane"));
+        assert_eq!(create.hardware, Some(Hardware::Qpu));
+        assert_eq!(create.region.as_deref(), Some("us-east"));
+        assert_eq!(
+            create.tenant.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+        assert_eq!(
+            create.request_id.as_deref(),
+            Some("7c2e1f4a-0d3b-4c5e-9f6a-1b2c3d4e5f60")
+        );
+
+        let denied = &ev[1];
+        assert_eq!(denied.action, "submit");
+        assert_eq!(denied.outcome, Outcome::Failure);
+        assert_eq!(
+            denied.reason.as_deref(),
+            Some("403 Forbidden: The user does not have access to backend ibm_torino")
+        );
+        assert_eq!(denied.user_kind, UserKind::Service);
+        assert_eq!(denied.user.as_deref(), Some("ci-runner"));
+        assert_eq!(denied.client, Client::Pipeline);
+        assert_eq!(denied.src_ip.as_deref(), Some("203.0.113.77"));
+
+        let cancel = &ev[2];
+        assert_eq!(
+            (cancel.class, cancel.action.as_str(), cancel.outcome),
+            (Class::Job, "cancel", Outcome::Success)
+        );
+        assert_eq!(cancel.job_id.as_deref(), Some("d0abc999ef4567890999"));
+
+        let session = &ev[3];
+        assert_eq!(
+            (session.class, session.action.as_str()),
+            (Class::Queue, "open")
+        );
+        assert_eq!(session.session_id.as_deref(), Some("d0sess77ef45678900aa"));
+        assert_eq!(session.backend.as_deref(), Some("ibm_kyiv"));
+
+        let read = &ev[4];
+        assert_eq!(
+            (read.class, read.action.as_str()),
+            (Class::ApiActivity, "read")
+        );
+        assert_eq!(read.client, Client::Browser);
+    }
+
+    #[test]
+    fn detection() {
+        let f = IbmQuantum;
+        assert!(f.detect(&serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "state": {"status": "Queued"}})));
+        assert!(f.detect(&serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "program": {"id": "sampler"}})));
+        assert!(f.detect(&serde_json::json!({"action": "quantum-computing.job.read", "eventTime": "2025-01-01T00:00:00.00+0000"})));
+        assert!(!f.detect(&serde_json::json!({"action": "iam-identity.apikey.create", "eventTime": "2025-01-01T00:00:00.00+0000", "initiator": {}})));
+        assert!(!f.detect(&serde_json::json!({"id": "j", "itemType": "Job", "providerId": "ionq", "created": "x", "state": {"status": "x"}})));
+        assert!(!f.detect(&serde_json::json!({"id": "j", "status": "Completed"})));
+    }
+
+    #[test]
+    fn hardware_from_backend() {
+        assert_eq!(backend_hardware("ibm_torino"), Some(Hardware::Qpu));
+        assert_eq!(backend_hardware("ibmq_manila"), Some(Hardware::Qpu));
+        assert_eq!(
+            backend_hardware("ibmq_qasm_simulator"),
+            Some(Hardware::Simulator)
+        );
+        assert_eq!(
+            backend_hardware("simulator_stabilizer"),
+            Some(Hardware::Simulator)
+        );
+        assert_eq!(
+            backend_hardware("fake_sherbrooke"),
+            Some(Hardware::Simulator)
+        );
+        assert_eq!(backend_hardware("aer_simulator"), Some(Hardware::Simulator));
+        assert_eq!(backend_hardware("backend0"), None);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let f = IbmQuantum;
+        let no_created = serde_json::json!({"id": "j", "state": {"status": "Queued"}, "program": {"id": "sampler"}});
+        assert!(
+            f.normalize(&no_created)
+                .expect_err("created is required")
+                .0
+                .contains("`created`")
+        );
+        let bad = serde_json::json!({"id": "j", "created": "not a time", "program": {"id": "sampler"}, "status": "Queued"});
+        let err = f.normalize(&bad).expect_err("created must parse");
+        assert!(
+            err.0.contains("`created`") && err.0.contains("not a time"),
+            "{err}"
+        );
+        let no_status = serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "program": {"id": "sampler"}});
+        assert!(
+            f.normalize(&no_status)
+                .expect_err("status is required")
+                .0
+                .contains("`state.status`")
+        );
+        let no_time = serde_json::json!({"action": "quantum-computing.job.create", "initiator": {"id": "IBMid-1"}});
+        assert!(
+            f.normalize(&no_time)
+                .expect_err("eventTime is required")
+                .0
+                .contains("`eventTime`")
+        );
+        let bad_action = serde_json::json!({"action": "quantum-computing.job", "eventTime": "2025-01-01T00:00:00Z"});
+        assert!(
+            f.normalize(&bad_action)
+                .expect_err("action shape")
+                .0
+                .contains("`action`")
+        );
+    }
+
+    /// The corpus holds no IBM Quantum records (none are public); check instead that
+    /// neither shape of this format claims a record of another format.
+    #[test]
+    fn corpus_claims_nothing_else() {
+        let files = [
+            "azure-quantum/microsoft__azure-quantum-python/azure-quantum/tests/unit/recordings/EXTRACTED_job_and_session_records.jsonl",
+            "aws-cloudtrail/panther-labs__panther-analysis/rules/EXTRACTED_tests__AWS.CloudTrail.jsonl",
+            "azure-keyvault/panther-labs__panther-analysis/rules/EXTRACTED_tests__Azure.MonitorActivity__keyvault_only.jsonl",
+            "entra-id/panther-labs__panther-analysis/rules/EXTRACTED_tests__Azure.Audit.jsonl",
+            "gcp-audit/panther-labs__panther-analysis/rules/EXTRACTED_tests__GCP.AuditLog.jsonl",
+            "gcp-audit/DataDog__stratus-red-team/docs/attack-techniques/GCP/EXTRACTED_sample_events.jsonl",
+            "okta/panther-labs__panther-analysis/rules/EXTRACTED_tests__Okta.SystemLog.jsonl",
+        ];
+        for file in files {
+            let Some(records) = corpus_records(file) else {
+                return;
+            };
+            assert!(!records.is_empty(), "{file}");
+            for r in &records {
+                assert!(
+                    !IbmQuantum.detect(r),
+                    "ibm_quantum claims a record of {file}: {r}"
+                );
+            }
+        }
+    }
+}

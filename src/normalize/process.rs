@@ -1,0 +1,139 @@
+//! One framed record through the whole normalize stage: parse, open envelopes,
+//! detect the format, scrub secrets, normalize, check, and stamp the event id.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::redact::Redactor;
+use super::{Format, detect, envelope};
+use crate::event::NormalizedEvent;
+use crate::store::quarantine::Stage;
+
+/// Events before this are taken for a broken clock or a unit mistake.
+const EARLIEST: i64 = 946_684_800; // 2000-01-01T00:00:00Z
+
+/// How far in the future an event may claim to be (clock skew between systems).
+const MAX_FUTURE: Duration = Duration::days(1);
+
+/// Why one record (or one item of an envelope) was rejected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// Stage that rejected it.
+    pub stage: Stage,
+    /// Format it was taken for.
+    pub format: Option<&'static str>,
+    /// What was wrong.
+    pub reason: String,
+    /// The bytes that were rejected (an envelope item's own bytes when only it failed).
+    pub bytes: Vec<u8>,
+}
+
+/// How records are normalized in one run.
+#[derive(Clone)]
+pub struct Normalizer {
+    /// The format every record is taken as, when the user named one.
+    pub forced: Option<&'static dyn Format>,
+    /// Replaces secrets before anything is kept.
+    pub redactor: Redactor,
+    /// The ingest time stamped on every event.
+    pub ingested_at: DateTime<Utc>,
+}
+
+impl Normalizer {
+    /// Normalizes one framed record: one event per record, or per item of an envelope.
+    pub fn run(&self, bytes: &[u8]) -> Vec<Result<NormalizedEvent, Rejection>> {
+        let reject = |stage, format, reason: String, bytes: &[u8]| Rejection { stage, format, reason, bytes: bytes.to_vec() };
+        let value: Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => {
+                let reason = match std::str::from_utf8(bytes) {
+                    Err(u) => format!("invalid UTF-8 at byte {} of the record", u.valid_up_to()),
+                    Ok(_) => format!("malformed JSON: {e}"),
+                };
+                return vec![Err(reject(Stage::Parse, None, reason, bytes))];
+            }
+        };
+        envelope::open(value, bytes)
+            .into_iter()
+            .map(|(value, raw)| self.one(value, raw.get().as_bytes()))
+            .collect()
+    }
+
+    fn one(&self, mut value: Value, bytes: &[u8]) -> Result<NormalizedEvent, Rejection> {
+        let reject = |stage, format, reason: String| Rejection { stage, format, reason, bytes: bytes.to_vec() };
+        if !value.is_object() {
+            return Err(reject(Stage::Detect, None, format!("record is a JSON {}, not an object", kind(&value))));
+        }
+        let format = match self.forced {
+            Some(f) => f,
+            None => detect(&value).ok_or_else(|| {
+                let keys: Vec<&str> = value.as_object().map(|m| m.keys().take(8).map(String::as_str).collect()).unwrap_or_default();
+                reject(
+                    Stage::Detect,
+                    None,
+                    format!(
+                        "unknown format: no registered format recognises a record with keys [{}]; name one with --format ({})",
+                        keys.join(", "),
+                        super::format_names().join(", ")
+                    ),
+                )
+            })?,
+        };
+        let native_id_source = bytes;
+        let scrubbed = self.redactor.scrub(&mut value);
+        let mut event = format
+            .normalize(&value)
+            .map_err(|e| reject(Stage::Normalize, Some(format.name()), format!("{}: {e}", format.name())))?;
+        let earliest = Utc.timestamp_opt(EARLIEST, 0).single().expect("valid constant");
+        if event.time < earliest || event.time > self.ingested_at + MAX_FUTURE {
+            return Err(reject(
+                Stage::Validate,
+                Some(format.name()),
+                format!(
+                    "{}: impossible timestamp {} (events must fall between 2000-01-01 and a day after ingest time)",
+                    format.name(),
+                    event.time.to_rfc3339()
+                ),
+            ));
+        }
+        event.ingested_at = self.ingested_at;
+        event.event_id = event_id(event.source.as_str(), event.source_id.as_deref(), native_id_source);
+        event.raw = if scrubbed {
+            value.to_string()
+        } else {
+            // Valid JSON is valid UTF-8.
+            String::from_utf8_lossy(bytes).into_owned()
+        };
+        Ok(event)
+    }
+}
+
+/// The stable id of an event: its format and native id, or its bytes when it has none.
+pub fn event_id(source: &str, source_id: Option<&str>, bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(source.as_bytes());
+    h.update([0]);
+    match source_id {
+        Some(id) => {
+            h.update(b"id:");
+            h.update(id.as_bytes());
+        }
+        None => {
+            h.update(b"raw:");
+            h.update(bytes);
+        }
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

@@ -1,0 +1,248 @@
+//! Secrets never reach storage: bearer tokens, API keys, passwords, SAS signatures
+//! and the like are replaced by a keyed fingerprint before anything is written.
+//!
+//! The fingerprint is `qfp:` and the first 96 bits of HMAC-SHA256 under the
+//! installation's key, so the same token is recognisable across events (what
+//! else did this token do?) without being recoverable. Vault's own `hmac-sha256:`
+//! values are already safe and stay as they are.
+
+use std::sync::LazyLock;
+
+use hmac::{Hmac, Mac};
+use regex::{Captures, Regex};
+use serde_json::Value;
+use sha2::Sha256;
+
+/// Prefix of every fingerprint qtrail writes.
+pub const FINGERPRINT_PREFIX: &str = "qfp:";
+
+/// Replaces secrets by keyed fingerprints.
+#[derive(Clone)]
+pub struct Redactor {
+    mac: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redactor { key: <hidden> }")
+    }
+}
+
+/// Object keys whose string values are credentials, compared lower-case with
+/// `-` and `_` removed.
+const SECRET_KEYS: &[&str] = &[
+    "authorization", "proxyauthorization", "cookie", "setcookie", "xapikey", "apikey", "apitoken",
+    "clientsecret", "secret", "secretstring", "secretbinary", "secretvalue", "password", "passwd",
+    "passphrase", "privatekey", "secretaccesskey", "sastoken", "sharedaccesssignature", "connectionstring",
+    "credential", "assertion", "samlresponse", "otp", "passcode",
+];
+
+/// Key endings that mark a credential (`sessionToken`, `client_secret`, `adminPassword`).
+const SECRET_KEY_SUFFIXES: &[&str] = &["token", "secret", "password", "apikey", "secretkey"];
+
+/// Key endings that look like a credential but name metadata about one.
+const NOT_SECRET_SUFFIXES: &[&str] = &["tokentype", "tokenid", "tokenpolicies", "tokenttl", "tokenissuetime"];
+
+/// Secrets inside free text: `Bearer x`, URL parameters, JWTs, well-known token shapes.
+static INLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?P<scheme>\b(?:bearer|ssws)\s+)(?P<v1>[A-Za-z0-9._~+/=-]{16,})",
+        r#"|(?P<param>[?&;](?:sig|signature|x-amz-signature|x-amz-security-token|access_token|id_token|refresh_token|token|api_key|apikey|key|client_secret|password|code)=)(?P<v2>[^&#\s"']+)"#,
+        r"|(?P<jwt>\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)",
+        r"|(?P<shaped>\b(?:gh[pousr]_[A-Za-z0-9]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|hvs\.[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9_-]{20,}))",
+        r"|(?P<pem>-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$))",
+    ))
+    .expect("inline secret pattern compiles")
+});
+
+/// In text that is not valid JSON (quarantined records), `"password": "..."` pairs too.
+static JSON_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?P<k>"[A-Za-z_-]*(?:token|secret|password|passwd|api_?key|authorization|cookie|credential)"\s*:\s*")(?P<v>[^"]{4,})"#,
+    )
+    .expect("json pair pattern compiles")
+});
+
+impl Redactor {
+    /// A redactor keyed with the installation's key.
+    pub fn new(key: &[u8]) -> Self {
+        Redactor { mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length") }
+    }
+
+    /// The keyed fingerprint of a secret: `qfp:` and 24 hex digits.
+    pub fn fingerprint(&self, secret: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(secret.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        format!("{FINGERPRINT_PREFIX}{}", hex::encode(&digest[..12]))
+    }
+
+    /// Replaces every secret in a parsed record; returns whether anything changed.
+    pub fn scrub(&self, value: &mut Value) -> bool {
+        match value {
+            Value::Object(map) => {
+                let mut changed = false;
+                for (k, v) in map.iter_mut() {
+                    if let Value::String(s) = v
+                        && is_secret_key(k)
+                        && !is_safe(s)
+                    {
+                        *s = self.secret_value(s);
+                        changed = true;
+                    } else {
+                        changed |= self.scrub(v);
+                    }
+                }
+                changed
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |c, v| self.scrub(v) | c),
+            Value::String(s) => match self.scrub_text(s) {
+                Some(clean) => {
+                    *s = clean;
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Replaces secrets inside free text; `None` when there were none.
+    pub fn scrub_text(&self, text: &str) -> Option<String> {
+        if !INLINE.is_match(text) {
+            return None;
+        }
+        let out = INLINE.replace_all(text, |c: &Captures| {
+            if let (Some(scheme), Some(v)) = (c.name("scheme"), c.name("v1")) {
+                if is_safe(v.as_str()) {
+                    return c[0].to_string();
+                }
+                format!("{}{}", scheme.as_str(), self.fingerprint(v.as_str()))
+            } else if let (Some(param), Some(v)) = (c.name("param"), c.name("v2")) {
+                if is_safe(v.as_str()) || v.as_str().eq_ignore_ascii_case("placeholder") {
+                    return c[0].to_string();
+                }
+                format!("{}{}", param.as_str(), self.fingerprint(v.as_str()))
+            } else {
+                self.fingerprint(&c[0])
+            }
+        });
+        (out != text).then(|| out.into_owned())
+    }
+
+    /// Scrubs raw bytes that could not be parsed, for quarantine: inline secrets and
+    /// `"password": "..."` pairs. Invalid UTF-8 is kept byte for byte around them.
+    pub fn scrub_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                let once = self.scrub_text(text).unwrap_or_else(|| text.to_string());
+                let twice = JSON_PAIR.replace_all(&once, |c: &Captures| {
+                    if is_safe(&c["v"]) {
+                        c[0].to_string()
+                    } else {
+                        format!("{}{}", &c["k"], self.fingerprint(&c["v"]))
+                    }
+                });
+                twice.into_owned().into_bytes()
+            }
+            // Invalid UTF-8: scrub each valid run separately and keep the bad bytes.
+            Err(_) => {
+                let mut out = Vec::with_capacity(bytes.len());
+                for chunk in bytes.utf8_chunks() {
+                    out.extend(self.scrub_bytes(chunk.valid().as_bytes()));
+                    out.extend_from_slice(chunk.invalid());
+                }
+                out
+            }
+        }
+    }
+
+    fn secret_value(&self, s: &str) -> String {
+        // Keep the scheme of an Authorization header: it tells Basic from Bearer.
+        match s.split_once(' ') {
+            Some((scheme, rest)) if scheme.len() <= 12 && !rest.is_empty() && scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
+                format!("{scheme} {}", self.fingerprint(rest))
+            }
+            _ => self.fingerprint(s),
+        }
+    }
+}
+
+/// Values that need no fingerprint: already one, Vault's HMAC, empty or redacted markers.
+fn is_safe(s: &str) -> bool {
+    s.starts_with(FINGERPRINT_PREFIX)
+        || s.starts_with("hmac-sha256:")
+        || s.len() < 4
+        || matches!(s.to_ascii_lowercase().as_str(), "redacted" | "<redacted>" | "***" | "****" | "null" | "none" | "true" | "false" | "hidden" | "placeholder")
+        || s.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+}
+
+fn is_secret_key(key: &str) -> bool {
+    let k: String = key.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect();
+    if SECRET_KEYS.contains(&k.as_str()) {
+        return true;
+    }
+    SECRET_KEY_SUFFIXES.iter().any(|s| k.ends_with(s)) && !NOT_SECRET_SUFFIXES.iter().any(|s| k.ends_with(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn r() -> Redactor {
+        Redactor::new(b"test key")
+    }
+
+    #[test]
+    fn header_tokens_become_fingerprints_that_keep_the_scheme() {
+        let mut v = json!({"headers": {"Authorization": "Bearer abcdefghijklmnop"}});
+        assert!(r().scrub(&mut v));
+        let got = v["headers"]["Authorization"].as_str().unwrap();
+        assert_eq!(got, format!("Bearer {}", r().fingerprint("abcdefghijklmnop")));
+    }
+
+    #[test]
+    fn same_secret_same_fingerprint_other_key_other_fingerprint() {
+        assert_eq!(r().fingerprint("s3cr3t"), r().fingerprint("s3cr3t"));
+        assert_ne!(r().fingerprint("s3cr3t"), Redactor::new(b"other").fingerprint("s3cr3t"));
+        assert_ne!(r().fingerprint("s3cr3t"), r().fingerprint("s3cr3u"));
+    }
+
+    #[test]
+    fn vault_hmac_values_and_metadata_stay() {
+        let mut v = json!({"auth": {"client_token": "hmac-sha256:abc", "token_type": "service", "accessor": "hmac-sha256:def"}});
+        let before = v.clone();
+        assert!(!r().scrub(&mut v));
+        assert_eq!(v, before);
+    }
+
+    #[test]
+    fn sas_signatures_and_url_tokens_are_replaced_in_place() {
+        let mut v = json!({"uri": "https://x.blob.core.windows.net/c?sv=2020&sig=AbCdEf123%2B&se=2050"});
+        assert!(r().scrub(&mut v));
+        let s = v["uri"].as_str().unwrap();
+        assert!(!s.contains("AbCdEf123"), "{s}");
+        assert!(s.starts_with("https://x.blob.core.windows.net/c?sv=2020&sig=qfp:"), "{s}");
+        assert!(s.ends_with("&se=2050"), "{s}");
+        let mut placeholder = json!({"uri": "https://x/c?sig=PLACEHOLDER"});
+        assert!(!r().scrub(&mut placeholder));
+    }
+
+    #[test]
+    fn jwts_and_known_token_shapes_in_free_text() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+        let clean = r().scrub_text(&format!("used {jwt} and ghp_abcdefghijklmnopqrstuvwxyz0123")).unwrap();
+        assert!(!clean.contains("eyJzdWIi") && !clean.contains("ghp_abc"), "{clean}");
+    }
+
+    #[test]
+    fn unparseable_bytes_lose_their_secrets_but_keep_the_rest() {
+        let bad = b"{\"user\": \"bob\", \"password\": \"hunter22\", \xff broken";
+        let out = r().scrub_bytes(bad);
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("hunter22"), "{text}");
+        assert!(text.contains("\"user\": \"bob\""));
+        assert!(out.contains(&0xff));
+    }
+}

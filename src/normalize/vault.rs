@@ -1,0 +1,844 @@
+//! HashiCorp Vault audit device entries (file, socket and syslog devices write the
+//! same JSON: one object per request and one per response).
+//!
+//! Schema: `time`, `type` (`request` | `response`), `auth` (the caller: HMAC'd
+//! `client_token` and `accessor`, `display_name`, `policies`, `metadata`,
+//! `entity_id`, `token_type`, `policy_results`), `request` (`id`, `operation`,
+//! `path`, `mount_type`, `mount_point`, `namespace`, `remote_address`, `headers`,
+//! `data`), `response` (`auth` for logins and token creation, `data`, `secret`,
+//! `wrap_info`) and `error`. A request and its response share `request.id`.
+//!
+//! What a path means is decided by its prefix: `auth/<mount>/login` is a login,
+//! `auth/token/create` a token issue, `sys/policy` a role change, a secrets engine
+//! path a secret access, any other `sys/` path plain API activity.
+
+use serde_json::Value;
+
+use super::fields::{client_from_user_agent, get, require_text, require_time, text};
+use super::{Format, NormalizeError};
+use crate::event::NormalizedEvent;
+use crate::vocab::{Class, Outcome, Source, UserKind};
+
+/// The vault format.
+pub struct Vault;
+
+impl Format for Vault {
+    fn name(&self) -> &'static str {
+        "vault"
+    }
+
+    fn detect(&self, record: &Value) -> bool {
+        let Some(obj) = record.as_object() else {
+            return false;
+        };
+        let typed = matches!(
+            obj.get("type").and_then(Value::as_str),
+            Some("request" | "response")
+        );
+        typed
+            && ["request", "response", "auth"]
+                .iter()
+                .any(|k| obj.get(*k).is_some_and(Value::is_object))
+    }
+
+    fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+        let time = require_time(record, "time")?;
+        let entry_type = require_text(record, "type")?.to_ascii_lowercase();
+        if entry_type != "request" && entry_type != "response" {
+            return Err(NormalizeError::new(format!(
+                "field `type` is `{entry_type}`, expected `request` or `response`"
+            )));
+        }
+        let is_response = entry_type == "response";
+
+        let path = text(record, "request.path").map(|p| p.trim_start_matches('/').to_string());
+        let operation = text(record, "request.operation").map(|o| o.to_ascii_lowercase());
+        let mount_type = text(record, "request.mount_type")
+            .or_else(|| text(record, "response.mount_type"))
+            .map(|m| m.to_ascii_lowercase());
+
+        let route = classify(path.as_deref(), operation.as_deref(), mount_type.as_deref());
+        let mut ev = NormalizedEvent::new(Source::Vault, time, route.class, route.action);
+        ev.operation = operation.clone();
+        ev.resource = path.clone();
+        ev.service = mount_type.clone();
+        ev.target_user = route.target_user;
+        ev.target_role = route.target_role;
+
+        // Identity: the top-level `auth` is the caller; a login or token-create
+        // response also carries the token it issued in `response.auth`.
+        let caller = get(record, "auth").filter(|a| a.as_object().is_some_and(|m| !m.is_empty()));
+        let issued = get(record, "response.auth");
+        let is_login = route.class == Class::Authentication && route.action == "login";
+        // For a login the issued token is the one the user goes on to act with.
+        let actor = if is_login {
+            issued.or(caller)
+        } else {
+            caller.or(issued)
+        };
+
+        ev.user = actor
+            .and_then(|a| {
+                first_text_in(a, &["metadata.username", "metadata.email", "display_name"])
+            })
+            .or_else(|| {
+                if is_login {
+                    route.login_name.clone()
+                } else {
+                    None
+                }
+            });
+        ev.user_id = actor.and_then(|a| text(a, "entity_id"));
+        ev.token_id = actor
+            .and_then(|a| first_text_in(a, &["accessor", "client_token"]))
+            .or_else(|| text(record, "request.client_token_accessor"))
+            .or_else(|| text(record, "request.client_token"));
+        ev.roles = actor.map(policies).unwrap_or_default();
+
+        let root = actor.is_some_and(|a| {
+            text(a, "token_type").is_some_and(|t| t.eq_ignore_ascii_case("root"))
+                || text(a, "display_name").is_some_and(|d| d == "root")
+                || ev.roles.iter().any(|r| r == "root")
+        });
+        ev.user_kind = if root {
+            UserKind::Unknown
+        } else {
+            user_kind(actor, mount_type.as_deref(), path.as_deref())
+        };
+        if root {
+            ev.message = Some("acted with a root token".to_string());
+        }
+
+        ev.src_ip = text(record, "request.remote_address");
+        ev.user_agent = header(record, "user-agent");
+        if let Some(ua) = &ev.user_agent {
+            ev.client = client_from_user_agent(ua);
+        }
+        ev.tenant = text(record, "request.namespace.path")
+            .map(|p| p.trim_matches('/').to_string())
+            .filter(|p| !p.is_empty())
+            .or_else(|| text(record, "request.namespace.id"));
+
+        let id = text(record, "request.id").or_else(|| text(record, "response.id"));
+        ev.request_id = id.clone();
+        ev.source_id = id.map(|id| format!("{id}:{entry_type}"));
+
+        // Outcome: an error is a failure; a response without one is a success; a
+        // request entry says nothing yet (its response tells).
+        let (outcome, reason) = outcome(record, is_response);
+        ev.outcome = outcome;
+        ev.reason = reason;
+        if is_login
+            && ev.outcome == Outcome::Success
+            && issued.is_none()
+            && caller.is_none_or(|a| text(a, "accessor").is_none())
+        {
+            // A login answered without a token (e.g. an MFA challenge still pending).
+            ev.outcome = Outcome::Unknown;
+            ev.reason = Some("login response carries no token".to_string());
+        }
+        Ok(ev)
+    }
+}
+
+/// What a request path means.
+struct Route {
+    class: Class,
+    action: &'static str,
+    target_user: Option<String>,
+    target_role: Option<String>,
+    /// The user name a login path names (`auth/userpass/login/<name>`).
+    login_name: Option<String>,
+}
+
+impl Route {
+    fn new(class: Class, action: &'static str) -> Self {
+        Route {
+            class,
+            action,
+            target_user: None,
+            target_role: None,
+            login_name: None,
+        }
+    }
+}
+
+/// The plain verb for a Vault operation.
+fn verb(op: Option<&str>) -> &'static str {
+    match op.unwrap_or("") {
+        "read" => "read",
+        "list" | "scan" => "list",
+        "create" => "create",
+        "update" | "patch" => "update",
+        "delete" => "delete",
+        "renew" => "renew",
+        "revoke" => "revoke",
+        "help" => "get",
+        _ => "unknown",
+    }
+}
+
+/// The verb for a write to a secret: reads stay reads, any change is a write.
+fn secret_verb(op: Option<&str>) -> &'static str {
+    match verb(op) {
+        "create" | "update" => "write",
+        v => v,
+    }
+}
+
+fn is_write(op: Option<&str>) -> bool {
+    matches!(op, Some("create" | "update" | "patch" | "delete"))
+}
+
+/// Decides class and action from the request path and operation.
+fn classify(path: Option<&str>, op: Option<&str>, mount_type: Option<&str>) -> Route {
+    let Some(path) = path.filter(|p| !p.is_empty()) else {
+        return Route::new(Class::ApiActivity, verb(op));
+    };
+    let lower = path.to_ascii_lowercase();
+    let seg: Vec<&str> = lower.split('/').collect();
+    let orig: Vec<&str> = path.split('/').collect();
+    let name_at = |i: usize| {
+        orig.get(i)
+            .filter(|s| !s.is_empty())
+            .map(|s| (*s).to_string())
+    };
+
+    match seg.as_slice() {
+        ["auth", "token", rest @ ..] => {
+            let first = rest.first().copied().unwrap_or("");
+            match first {
+                f if f.starts_with("create") => Route::new(Class::Token, "issue"),
+                f if f.starts_with("revoke") => Route::new(Class::Token, "revoke"),
+                f if f.starts_with("renew") => Route::new(Class::Token, "renew"),
+                f if f.starts_with("lookup") => Route::new(Class::Token, "get"),
+                "roles" if is_write(op) => Route {
+                    target_role: name_at(3),
+                    ..Route::new(Class::RoleChange, verb(op))
+                },
+                _ => Route::new(Class::ApiActivity, verb(op)),
+            }
+        }
+        ["auth", _mount, "login", ..] => Route {
+            login_name: name_at(3),
+            ..Route::new(Class::Authentication, "login")
+        },
+        ["auth", _mount, "oidc", "callback"] | ["auth", _mount, "sso_service_url" | "callback"] => {
+            Route::new(Class::Authentication, "login")
+        }
+        ["auth", _mount, "users", ..] if is_write(op) => {
+            if seg.get(4) == Some(&"policies") {
+                Route {
+                    target_user: name_at(3),
+                    ..Route::new(Class::RoleChange, "update")
+                }
+            } else if seg.get(4) == Some(&"password") {
+                Route {
+                    target_user: name_at(3),
+                    ..Route::new(Class::Account, "update")
+                }
+            } else {
+                Route {
+                    target_user: name_at(3),
+                    ..Route::new(Class::Account, verb(op))
+                }
+            }
+        }
+        ["auth", _mount, "role" | "roles" | "groups" | "map", ..] if is_write(op) => Route {
+            target_role: name_at(3),
+            ..Route::new(Class::RoleChange, verb(op))
+        },
+        ["auth", ..] => Route::new(Class::ApiActivity, verb(op)),
+        ["sys", "mfa", "validate", ..] => Route::new(Class::Authentication, "mfa"),
+        ["sys", "policy" | "policies", ..] if is_write(op) => {
+            let name = if seg.get(1) == Some(&"policies") {
+                name_at(3)
+            } else {
+                name_at(2)
+            };
+            Route {
+                target_role: name,
+                ..Route::new(Class::RoleChange, verb(op))
+            }
+        }
+        ["sys", "leases", kind, ..] | ["sys", kind, ..] if kind.starts_with("revoke") => {
+            Route::new(Class::Token, "revoke")
+        }
+        ["sys", "leases", kind, ..] | ["sys", kind, ..] if kind.starts_with("renew") => {
+            Route::new(Class::Token, "renew")
+        }
+        ["sys", "leases", "lookup", ..] => Route::new(Class::Token, "get"),
+        ["sys", "wrapping", "unwrap", ..] => Route::new(Class::SecretAccess, "read"),
+        ["sys", "raw", ..] => Route::new(Class::SecretAccess, secret_verb(op)),
+        ["sys", ..] => Route::new(Class::ApiActivity, verb(op)),
+        ["identity", "oidc", "token", ..] => Route::new(Class::Token, "issue"),
+        ["identity", kind, ..]
+            if is_write(op)
+                && matches!(
+                    *kind,
+                    "group" | "group-alias" | "entity" | "entity-alias" | "lookup"
+                ) =>
+        {
+            let name = if seg.get(2) == Some(&"name") {
+                name_at(3)
+            } else {
+                None
+            };
+            if kind.starts_with("group") {
+                Route {
+                    target_role: name,
+                    ..Route::new(Class::RoleChange, verb(op))
+                }
+            } else {
+                Route {
+                    target_user: name,
+                    ..Route::new(Class::RoleChange, verb(op))
+                }
+            }
+        }
+        ["identity", ..] => Route::new(Class::ApiActivity, verb(op)),
+        _ => secret_engine(&seg, op, mount_type),
+    }
+}
+
+/// A path under a secrets engine mount.
+fn secret_engine(seg: &[&str], op: Option<&str>, mount_type: Option<&str>) -> Route {
+    // Dynamic credentials: reading them mints a new credential.
+    let issues = |s: &str| {
+        matches!(
+            s,
+            "creds"
+                | "static-creds"
+                | "static-cred"
+                | "sts"
+                | "issue"
+                | "sign"
+                | "sign-verbatim"
+                | "sign-intermediate"
+                | "token"
+                | "key"
+                | "access"
+                | "secret-id"
+        )
+    };
+    let crypto = |s: &str| -> Option<&'static str> {
+        Some(match s {
+            "encrypt" => "encrypt",
+            "decrypt" => "decrypt",
+            "rewrap" => "decrypt",
+            "sign" => "sign",
+            "verify" => "verify",
+            "hmac" => "sign",
+            "datakey" => "issue",
+            "export" | "backup" => "read",
+            "restore" => "write",
+            _ => return None,
+        })
+    };
+    let mount = mount_type.unwrap_or("");
+    let second = seg.get(1).copied().unwrap_or("");
+
+    if mount == "transit" || (mount.is_empty() && seg.first() == Some(&"transit")) {
+        if let Some(a) = crypto(second) {
+            return Route::new(Class::SecretAccess, a);
+        }
+        return Route::new(Class::SecretAccess, secret_verb(op));
+    }
+    let is_kv = matches!(mount, "kv" | "generic" | "cubbyhole" | "kv-v1" | "kv-v2");
+    if !is_kv {
+        // pki/issue/<role>, database/creds/<role>, aws/creds/<role>, aws/sts/<role>, ssh/sign/<role> ...
+        if seg.len() >= 2 && issues(second) && !matches!(op, Some("list" | "delete")) {
+            // `token`/`key`/`access`/`secret-id` only mint credentials on engines that do so.
+            let generic = matches!(second, "token" | "key" | "access" | "secret-id");
+            if !generic
+                || matches!(
+                    mount,
+                    "gcp" | "consul" | "nomad" | "terraform" | "approle" | "azure" | "gcpkms"
+                )
+            {
+                return Route::new(Class::SecretAccess, "issue");
+            }
+        }
+    }
+    // kv v2: <mount>/data|metadata|delete|undelete|destroy/<path>
+    let action = match second {
+        "destroy" | "delete" if is_kv || mount.is_empty() => "delete",
+        "undelete" if is_kv || mount.is_empty() => "write",
+        _ => secret_verb(op),
+    };
+    Route::new(Class::SecretAccess, action)
+}
+
+/// The first non-empty string among paths inside `v`.
+fn first_text_in(v: &Value, paths: &[&str]) -> Option<String> {
+    paths.iter().find_map(|p| text(v, p))
+}
+
+/// The policies an auth object carries (`policies`, else token and identity policies).
+fn policies(auth: &Value) -> Vec<String> {
+    let list = |k: &str| -> Vec<String> {
+        get(auth, k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = list("policies");
+    if out.is_empty() {
+        out = list("token_policies");
+        for p in list("identity_policies") {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Person or machine, from the auth method the token came from.
+fn user_kind(actor: Option<&Value>, mount_type: Option<&str>, path: Option<&str>) -> UserKind {
+    const HUMAN: &[&str] = &[
+        "userpass", "ldap", "oidc", "okta", "github", "radius", "saml",
+    ];
+    const SERVICE: &[&str] = &[
+        "approle",
+        "kubernetes",
+        "aws",
+        "jwt",
+        "gcp",
+        "azure",
+        "cert",
+        "token",
+        "alicloud",
+        "oci",
+        "cf",
+        "tls",
+    ];
+    let by_method = |m: &str| -> Option<UserKind> {
+        let m = m.to_ascii_lowercase();
+        if HUMAN
+            .iter()
+            .any(|h| m == *h || m.starts_with(&format!("{h}-")))
+        {
+            Some(UserKind::Human)
+        } else if SERVICE
+            .iter()
+            .any(|s| m == *s || m.starts_with(&format!("{s}-")))
+        {
+            Some(UserKind::Service)
+        } else {
+            None
+        }
+    };
+    if let Some(a) = actor {
+        if let Some(k) = text(a, "display_name").and_then(|d| by_method(&d)) {
+            return k;
+        }
+        if [
+            "metadata.service_account_name",
+            "metadata.role_name",
+            "metadata.role_id",
+        ]
+        .iter()
+        .any(|p| text(a, p).is_some())
+        {
+            return UserKind::Service;
+        }
+        if text(a, "metadata.username").is_some() {
+            return UserKind::Human;
+        }
+    }
+    // A login request names its method in the path or the mount type.
+    let login_mount = path
+        .and_then(|p| p.strip_prefix("auth/"))
+        .and_then(|p| p.split('/').next())
+        .map(str::to_string);
+    mount_type
+        .filter(|m| *m != "token" && *m != "system")
+        .and_then(by_method)
+        .or_else(|| login_mount.as_deref().and_then(by_method))
+        .unwrap_or(UserKind::Unknown)
+}
+
+/// A request header Vault was told to audit (`sys/config/auditing/request-headers`);
+/// values are lists, and HMAC'd ones are useless as a user agent.
+fn header(record: &Value, name: &str) -> Option<String> {
+    let headers = get(record, "request.headers")?.as_object()?;
+    let v = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)?;
+    let s = match v {
+        Value::Array(items) => items.iter().find_map(Value::as_str)?,
+        Value::String(s) => s.as_str(),
+        _ => return None,
+    };
+    let s = s.trim();
+    (!s.is_empty() && !s.starts_with("hmac-sha256:")).then(|| s.to_string())
+}
+
+/// Outcome and reason of an entry.
+fn outcome(record: &Value, is_response: bool) -> (Outcome, Option<String>) {
+    let error = text(record, "error").or_else(|| text(record, "response.error"));
+    if let Some(e) = error {
+        return (Outcome::Failure, Some(squash(&e)));
+    }
+    if let Some(code) = get(record, "response.data.http_status_code").and_then(Value::as_i64)
+        && code >= 400
+    {
+        return (Outcome::Failure, Some(format!("HTTP {code}")));
+    }
+    if get(record, "auth.policy_results.allowed").and_then(Value::as_bool) == Some(false) {
+        return (
+            Outcome::Failure,
+            Some("permission denied (policy_results.allowed is false)".to_string()),
+        );
+    }
+    match text(record, "response.status")
+        .map(|s| s.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("failure" | "failed" | "error") => {
+            return (
+                Outcome::Failure,
+                Some("response status failure".to_string()),
+            );
+        }
+        Some("success") => return (Outcome::Success, None),
+        _ => {}
+    }
+    if is_response {
+        (Outcome::Success, None)
+    } else {
+        (Outcome::Unknown, None)
+    }
+}
+
+/// Vault's multi-line errors ("1 error occurred:\n\t* permission denied\n\n") on one line.
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
+    use crate::vocab::Client;
+
+    fn norm(v: &Value) -> NormalizedEvent {
+        normalize_as("vault", &v.to_string())
+    }
+
+    fn fx() -> Vec<NormalizedEvent> {
+        fixture("vault/audit.jsonl").iter().map(norm).collect()
+    }
+
+    #[test]
+    fn userpass_login_request_and_response() {
+        let ev = fx();
+        let req = &ev[0];
+        assert_eq!(req.class, Class::Authentication);
+        assert_eq!(req.action, "login");
+        assert_eq!(req.outcome, Outcome::Unknown);
+        assert_eq!(req.user.as_deref(), Some("alice"));
+        assert_eq!(req.user_kind, UserKind::Human);
+        assert_eq!(req.src_ip.as_deref(), Some("203.0.113.24"));
+        assert_eq!(
+            req.source_id.as_deref(),
+            Some("6b2f0a8e-3c51-4d7e-9a10-1f2e3d4c5b6a:request")
+        );
+        assert_eq!(
+            req.request_id.as_deref(),
+            Some("6b2f0a8e-3c51-4d7e-9a10-1f2e3d4c5b6a")
+        );
+        assert_eq!(req.time.to_rfc3339(), "2025-03-04T09:15:02.114520+00:00");
+        assert_eq!(
+            req.user_agent.as_deref(),
+            Some("Vault/1.18.3 (+https://www.vaultproject.io/; go1.22.9)")
+        );
+        assert_eq!(req.client, Client::Cli);
+
+        let resp = &ev[1];
+        assert_eq!(resp.class, Class::Authentication);
+        assert_eq!(resp.outcome, Outcome::Success);
+        assert_eq!(resp.user.as_deref(), Some("alice"));
+        assert_eq!(
+            resp.user_id.as_deref(),
+            Some("7d2e3f4a-0b1c-4d5e-8f90-a1b2c3d4e5f6")
+        );
+        assert_eq!(resp.user_kind, UserKind::Human);
+        assert_eq!(
+            resp.token_id.as_deref(),
+            Some("hmac-sha256:5a1c9e0f7b2d4c6e8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f")
+        );
+        assert_eq!(resp.roles, vec!["default", "quantum-dev"]);
+        assert_eq!(
+            resp.source_id.as_deref(),
+            Some("6b2f0a8e-3c51-4d7e-9a10-1f2e3d4c5b6a:response")
+        );
+        assert_eq!(resp.service.as_deref(), Some("userpass"));
+        assert_ne!(req.source_id, resp.source_id);
+    }
+
+    #[test]
+    fn kv_v2_read_by_approle_service() {
+        let ev = &fx()[2];
+        assert_eq!(ev.class, Class::SecretAccess);
+        assert_eq!(ev.action, "read");
+        assert_eq!(ev.operation.as_deref(), Some("read"));
+        assert_eq!(ev.outcome, Outcome::Success);
+        assert_eq!(ev.user.as_deref(), Some("approle"));
+        assert_eq!(ev.user_kind, UserKind::Service);
+        assert_eq!(ev.resource.as_deref(), Some("secret/data/braket/api-key"));
+        assert_eq!(ev.service.as_deref(), Some("kv"));
+        assert_eq!(ev.tenant.as_deref(), Some("quantum"));
+        assert_eq!(ev.roles, vec!["default", "braket-reader"]);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.20.4.17"));
+    }
+
+    #[test]
+    fn permission_denied_is_failure() {
+        let ev = &fx()[3];
+        assert_eq!(ev.class, Class::SecretAccess);
+        assert_eq!(ev.action, "write");
+        assert_eq!(ev.outcome, Outcome::Failure);
+        assert_eq!(
+            ev.reason.as_deref(),
+            Some("1 error occurred: * permission denied")
+        );
+        assert_eq!(ev.user.as_deref(), Some("kubernetes-qjobs-runner"));
+        assert_eq!(ev.user_kind, UserKind::Service);
+        assert_eq!(ev.user_agent.as_deref(), Some("python-requests/2.32.3"));
+        assert_eq!(ev.client, Client::Sdk);
+    }
+
+    #[test]
+    fn dynamic_creds_token_create_policy_and_root() {
+        let ev = fx();
+        let creds = &ev[4];
+        assert_eq!(
+            (creds.class, creds.action.as_str()),
+            (Class::SecretAccess, "issue")
+        );
+        assert_eq!(creds.resource.as_deref(), Some("aws/creds/braket-submit"));
+        assert_eq!(creds.outcome, Outcome::Success);
+
+        let token = &ev[5];
+        assert_eq!(
+            (token.class, token.action.as_str()),
+            (Class::Token, "issue")
+        );
+        assert_eq!(token.user.as_deref(), Some("alice"));
+        // The acting token, not the one issued.
+        assert_eq!(
+            token.token_id.as_deref(),
+            Some("hmac-sha256:5a1c9e0f7b2d4c6e8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f")
+        );
+
+        let policy = &ev[6];
+        assert_eq!(
+            (policy.class, policy.action.as_str()),
+            (Class::RoleChange, "update")
+        );
+        assert_eq!(policy.target_role.as_deref(), Some("braket-admin"));
+        assert_eq!(policy.user.as_deref(), Some("root"));
+        assert_eq!(policy.user_kind, UserKind::Unknown);
+        assert_eq!(policy.message.as_deref(), Some("acted with a root token"));
+        assert_eq!(policy.roles, vec!["root"]);
+
+        let revoke = &ev[7];
+        assert_eq!(
+            (revoke.class, revoke.action.as_str()),
+            (Class::Token, "revoke")
+        );
+
+        let audit = &ev[8];
+        assert_eq!(
+            (audit.class, audit.action.as_str()),
+            (Class::ApiActivity, "delete")
+        );
+        assert_eq!(audit.resource.as_deref(), Some("sys/audit/file"));
+    }
+
+    #[test]
+    fn failed_login_names_the_user_from_the_path() {
+        let ev = &fx()[9];
+        assert_eq!(
+            (ev.class, ev.action.as_str()),
+            (Class::Authentication, "login")
+        );
+        assert_eq!(ev.outcome, Outcome::Failure);
+        assert_eq!(ev.reason.as_deref(), Some("invalid username or password"));
+        assert_eq!(ev.user.as_deref(), Some("mallory"));
+        assert_eq!(ev.user_kind, UserKind::Human);
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.77"));
+    }
+
+    #[test]
+    fn classification_table() {
+        let c = |p: &str, op: &str, m: Option<&str>| {
+            let r = classify(Some(p), Some(op), m);
+            (r.class, r.action)
+        };
+        assert_eq!(
+            c("auth/approle/login", "update", Some("approle")),
+            (Class::Authentication, "login")
+        );
+        assert_eq!(
+            c("auth/token/create-orphan", "update", Some("token")),
+            (Class::Token, "issue")
+        );
+        assert_eq!(
+            c("auth/token/renew-self", "update", Some("token")),
+            (Class::Token, "renew")
+        );
+        assert_eq!(
+            c("auth/token/lookup-self", "read", Some("token")),
+            (Class::Token, "get")
+        );
+        assert_eq!(
+            c("auth/kubernetes/role/runner", "create", Some("kubernetes")),
+            (Class::RoleChange, "create")
+        );
+        assert_eq!(
+            c("sys/policies/acl/dev", "delete", Some("system")),
+            (Class::RoleChange, "delete")
+        );
+        assert_eq!(
+            c("sys/policies/acl/dev", "read", Some("system")),
+            (Class::ApiActivity, "read")
+        );
+        assert_eq!(
+            c("identity/group/name/admins", "update", Some("identity")),
+            (Class::RoleChange, "update")
+        );
+        assert_eq!(
+            c("secret/metadata/app", "list", Some("kv")),
+            (Class::SecretAccess, "list")
+        );
+        assert_eq!(
+            c("secret/destroy/app", "update", Some("kv")),
+            (Class::SecretAccess, "delete")
+        );
+        assert_eq!(
+            c("kv/app/db", "delete", Some("kv")),
+            (Class::SecretAccess, "delete")
+        );
+        assert_eq!(
+            c("database/creds/readonly", "read", Some("database")),
+            (Class::SecretAccess, "issue")
+        );
+        assert_eq!(
+            c("pki/issue/web", "update", Some("pki")),
+            (Class::SecretAccess, "issue")
+        );
+        assert_eq!(
+            c("transit/decrypt/orders", "update", Some("transit")),
+            (Class::SecretAccess, "decrypt")
+        );
+        assert_eq!(
+            c("sys/leases/revoke", "update", Some("system")),
+            (Class::Token, "revoke")
+        );
+        assert_eq!(
+            c("sys/wrapping/unwrap", "update", Some("system")),
+            (Class::SecretAccess, "read")
+        );
+        assert_eq!(
+            c("sys/mounts/secret", "read", Some("system")),
+            (Class::ApiActivity, "read")
+        );
+        assert_eq!(
+            c("sys/mfa/validate", "update", Some("system")),
+            (Class::Authentication, "mfa")
+        );
+    }
+
+    #[test]
+    fn detection() {
+        let v = Vault;
+        assert!(v.detect(&serde_json::json!({"type": "request", "time": "2025-01-01T00:00:00Z", "request": {"id": "x"}})));
+        assert!(!v.detect(&serde_json::json!({"type": "request", "time": "2025-01-01T00:00:00Z"})));
+        assert!(!v.detect(&serde_json::json!({"type": "event", "request": {}})));
+        assert!(!v.detect(&serde_json::json!({"eventType": "user.session.start", "request": {}})));
+        assert!(!v.detect(&serde_json::json!(["request"])));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let v = Vault;
+        let e = v
+            .normalize(&serde_json::json!({"type": "request", "request": {"id": "a"}}))
+            .unwrap_err();
+        assert!(e.0.contains("`time`"), "{e}");
+        let e = v
+            .normalize(&serde_json::json!({"type": "request", "time": "yesterday", "request": {}}))
+            .unwrap_err();
+        assert!(
+            e.0.contains("`time`") && e.0.contains("not a timestamp"),
+            "{e}"
+        );
+        let e = v.normalize(&serde_json::json!({"type": "bogus", "time": "2025-01-01T00:00:00Z", "request": {}})).unwrap_err();
+        assert!(e.0.contains("`type`"), "{e}");
+    }
+
+    #[test]
+    fn corpus_ops_agent() {
+        let Some(records) = corpus_records(
+            "vault/GoogleCloudPlatform__ops-agent/transformation_test/testdata/logging_processor-vault-audit/input.log",
+        ) else {
+            return;
+        };
+        assert_eq!(
+            records.len(),
+            8,
+            "input.log holds 8 entries, single-line and pretty-printed"
+        );
+        let mut normalized = 0;
+        for r in &records {
+            let f = crate::normalize::detect(r).map(|f| f.name());
+            assert_eq!(f, Some("vault"), "not detected as vault: {r}");
+            match Vault.normalize(r) {
+                Ok(_) => normalized += 1,
+                Err(e) => assert!(!e.0.is_empty()),
+            }
+        }
+        assert_eq!(normalized, 8);
+
+        let first = Vault.normalize(&records[0]).expect("first entry");
+        assert_eq!(
+            first.time.to_rfc3339(),
+            "2025-08-25T14:00:00.123456789+00:00"
+        );
+        assert_eq!(
+            (first.class, first.action.as_str()),
+            (Class::ApiActivity, "update")
+        );
+        assert_eq!(first.resource.as_deref(), Some("sys/audit/test"));
+        assert_eq!(first.outcome, Outcome::Unknown);
+        assert_eq!(first.source_id.as_deref(), Some("req-001:request"));
+        assert_eq!(first.tenant.as_deref(), Some("root"));
+
+        // The pretty-printed root-token delete.
+        let root = Vault.normalize(&records[1]).expect("second entry");
+        assert_eq!(root.operation.as_deref(), Some("delete"));
+        assert_eq!(root.message.as_deref(), Some("acted with a root token"));
+        assert_eq!(root.user_kind, UserKind::Unknown);
+
+        let ok = Vault.normalize(&records[2]).expect("third entry");
+        assert_eq!(ok.outcome, Outcome::Success);
+        assert_eq!(ok.source_id.as_deref(), Some("res-001:response"));
+
+        let denied = Vault.normalize(&records[3]).expect("fourth entry");
+        assert_eq!(denied.outcome, Outcome::Failure);
+        assert_eq!(denied.reason.as_deref(), Some("permission denied"));
+        assert_eq!(
+            denied.time.to_rfc3339(),
+            "2025-08-25T14:03:00.999888777+00:00"
+        );
+    }
+}

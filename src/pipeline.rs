@@ -1,0 +1,273 @@
+//! `qtrail ingest`: inputs → framing → normalize → Parquet, nothing lost.
+//!
+//! One thread reads and frames, worker threads normalize chunks of records, and
+//! the calling thread writes. Channels are bounded, so memory holds a few chunks
+//! and the writer's buffers whatever the input size.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use crossbeam_channel::bounded;
+
+use crate::event::NormalizedEvent;
+use crate::normalize::Format;
+use crate::normalize::process::{Normalizer, Rejection};
+use crate::normalize::redact::Redactor;
+use crate::sources::file::{Input, open};
+use crate::sources::framing::{Frame, Framer, Position};
+use crate::store::events::{EventWriter, Pushed, WriterLimits};
+use crate::store::layout::DataDir;
+use crate::store::quarantine::{QuarantineWriter, Quarantined, Stage};
+use crate::vocab::Source;
+
+/// Records per chunk handed to a worker.
+const CHUNK: usize = 1024;
+
+/// What `qtrail ingest` was asked to do.
+#[derive(Clone)]
+pub struct IngestOptions {
+    /// Files, directories or stdin.
+    pub inputs: Vec<Input>,
+    /// Take every record as this format instead of detecting it.
+    pub format: Option<&'static dyn Format>,
+    /// Records larger than this are quarantined.
+    pub max_record_bytes: usize,
+    /// Normalizing threads.
+    pub threads: usize,
+    /// Show a progress bar (only on a terminal).
+    pub progress: bool,
+    /// Writer buffering.
+    pub limits: WriterLimits,
+}
+
+/// Counts for one source.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SourceCounts {
+    /// Newly stored events.
+    pub stored: u64,
+    /// Events skipped because they were already stored.
+    pub duplicates: u64,
+}
+
+/// What an ingest did, for the summary.
+#[derive(Debug, Default, Clone)]
+pub struct IngestSummary {
+    /// Records framed from the inputs (envelope items counted one by one).
+    pub records: u64,
+    /// Per source: stored and duplicate events.
+    pub per_source: BTreeMap<Source, SourceCounts>,
+    /// Records quarantined in this run, per stage.
+    pub quarantined: BTreeMap<Stage, u64>,
+    /// Quarantined records that were already in quarantine from an earlier run.
+    pub quarantine_repeats: u64,
+    /// Earliest event time seen.
+    pub first: Option<DateTime<Utc>>,
+    /// Latest event time seen.
+    pub last: Option<DateTime<Utc>>,
+    /// Bytes read from the inputs.
+    pub bytes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Parquet files written.
+    pub files: usize,
+}
+
+impl IngestSummary {
+    /// Events newly stored, all sources.
+    pub fn stored(&self) -> u64 {
+        self.per_source.values().map(|c| c.stored).sum()
+    }
+    /// Events skipped as duplicates, all sources.
+    pub fn duplicates(&self) -> u64 {
+        self.per_source.values().map(|c| c.duplicates).sum()
+    }
+    /// Records quarantined in this run.
+    pub fn quarantined_total(&self) -> u64 {
+        self.quarantined.values().sum::<u64>() + self.quarantine_repeats
+    }
+}
+
+/// What the reader hands to workers.
+struct Chunk {
+    input: Arc<str>,
+    frames: Vec<Frame>,
+}
+
+/// What workers hand to the writer.
+enum Item {
+    Event(Box<NormalizedEvent>),
+    Rejected(Box<Quarantined>),
+}
+
+/// Ingests every input into `dir`. Events are durable when this returns `Ok`.
+pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
+    let started = Instant::now();
+    let _lock = dir.lock()?;
+    dir.remove_leftovers()?;
+    let key = dir.key()?;
+    let normalizer = Normalizer { forced: opts.format, redactor: Redactor::new(&key), ingested_at: Utc::now() };
+    let mut events = EventWriter::new(dir.clone(), opts.limits);
+    let mut quarantine = QuarantineWriter::new(dir.clone())?;
+    let mut summary = IngestSummary::default();
+
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let total_size: Option<u64> = opts.inputs.iter().map(Input::size).sum();
+    let bar = progress_bar(opts.progress, total_size);
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let (chunk_tx, chunk_rx) = bounded::<Chunk>(opts.threads * 2);
+    let (item_tx, item_rx) = bounded::<Vec<Item>>(opts.threads * 2);
+
+    let reader = {
+        let inputs = opts.inputs.clone();
+        let max = opts.max_record_bytes;
+        let bytes_read = bytes_read.clone();
+        let stop = stop.clone();
+        thread::Builder::new().name("qtrail-read".into()).spawn(move || -> Result<()> {
+            for input in inputs {
+                let name: Arc<str> = input.name().into();
+                let reader = open(&input, bytes_read.clone())?;
+                let mut frames = Vec::with_capacity(CHUNK);
+                for frame in Framer::new(reader, max) {
+                    let frame = frame.with_context(|| format!("cannot read {name}"))?;
+                    frames.push(frame);
+                    if frames.len() == CHUNK {
+                        let chunk = Chunk { input: name.clone(), frames: std::mem::replace(&mut frames, Vec::with_capacity(CHUNK)) };
+                        if chunk_tx.send(chunk).is_err() || stop.load(Ordering::Relaxed) {
+                            return Ok(());
+                        }
+                    }
+                }
+                if !frames.is_empty() && chunk_tx.send(Chunk { input: name.clone(), frames }).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        })?
+    };
+
+    let workers: Vec<_> = (0..opts.threads.max(1))
+        .map(|i| {
+            let rx = chunk_rx.clone();
+            let tx = item_tx.clone();
+            let normalizer = normalizer.clone();
+            thread::Builder::new()
+                .name(format!("qtrail-normalize-{i}"))
+                .spawn(move || {
+                    for chunk in rx {
+                        if tx.send(normalize_chunk(&normalizer, chunk)).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .expect("spawn worker thread")
+        })
+        .collect();
+    drop(chunk_rx);
+    drop(item_tx);
+
+    let written: Result<()> = (|| {
+        for items in &item_rx {
+            for item in items {
+                summary.records += 1;
+                match item {
+                    Item::Event(ev) => {
+                        let counts = summary.per_source.entry(ev.source).or_default();
+                        match events.push(&ev)? {
+                            Pushed::New => counts.stored += 1,
+                            Pushed::Duplicate => counts.duplicates += 1,
+                        }
+                        summary.first = Some(summary.first.map_or(ev.time, |t| t.min(ev.time)));
+                        summary.last = Some(summary.last.map_or(ev.time, |t| t.max(ev.time)));
+                    }
+                    Item::Rejected(q) => {
+                        tracing::warn!(input = %q.input, line = q.line, offset = q.offset, stage = q.stage.as_str(), reason = %q.reason, "quarantined a record");
+                        let stage = q.stage;
+                        if quarantine.push(*q)? {
+                            *summary.quarantined.entry(stage).or_default() += 1;
+                        } else {
+                            summary.quarantine_repeats += 1;
+                        }
+                    }
+                }
+            }
+            if let Some(bar) = &bar {
+                bar.set_position(bytes_read.load(Ordering::Relaxed));
+            }
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        // Unblock the reader and workers so the threads end.
+        stop.store(true, Ordering::Relaxed);
+        drop(item_rx);
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    let read = reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
+    written?;
+    read?;
+    let files = events.finish()?;
+    quarantine.flush()?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    summary.files = files.len();
+    summary.bytes = bytes_read.load(Ordering::Relaxed);
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn normalize_chunk(normalizer: &Normalizer, chunk: Chunk) -> Vec<Item> {
+    let mut out = Vec::with_capacity(chunk.frames.len());
+    let quarantined = |pos: Position, r: Rejection| {
+        Item::Rejected(Box::new(Quarantined {
+            input: chunk.input.to_string(),
+            line: pos.line,
+            offset: pos.offset,
+            stage: r.stage,
+            format: r.format.map(str::to_string),
+            // A reason may quote the input (a garbage line's start): scrub it too.
+            reason: String::from_utf8_lossy(&normalizer.redactor.scrub_bytes(r.reason.as_bytes())).into_owned(),
+            size: r.bytes.len() as u64,
+            raw: normalizer.redactor.scrub_bytes(&r.bytes),
+        }))
+    };
+    for frame in chunk.frames {
+        match frame {
+            Frame::Record { bytes, pos } => {
+                for result in normalizer.run(&bytes) {
+                    out.push(match result {
+                        Ok(ev) => Item::Event(Box::new(ev)),
+                        Err(r) => quarantined(pos, r),
+                    });
+                }
+            }
+            Frame::Broken { bytes, pos, reason } => {
+                out.push(quarantined(pos, Rejection { stage: Stage::Framing, format: None, reason, bytes }));
+            }
+        }
+    }
+    out
+}
+
+fn progress_bar(wanted: bool, total: Option<u64>) -> Option<indicatif::ProgressBar> {
+    // Only worth it on a terminal and for inputs that take a while.
+    let total = total?;
+    if !wanted || !std::io::stderr().is_terminal() || total < 32 * 1024 * 1024 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}

@@ -1,0 +1,3 @@
+//! Query: SQL over what qtrail keeps, with DataFusion.
+
+pub mod sql;

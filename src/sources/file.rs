@@ -1,0 +1,108 @@
+//! Files and stdin: plain or gzip-compressed, detected from the magic bytes.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use flate2::read::MultiGzDecoder;
+
+/// One input named on the command line: a file or `-` for stdin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file (or every regular file below a directory, expanded by [`expand`]).
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl Input {
+    /// How the input is named in summaries and quarantine records.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Stdin => "-".to_string(),
+        }
+    }
+
+    /// Size on disk, for the progress bar; unknown for stdin.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Input::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        }
+    }
+}
+
+/// Turns command-line arguments into inputs: `-` is stdin, a directory is every
+/// file below it (sorted, hidden files skipped), a file is itself.
+pub fn expand(args: &[PathBuf]) -> io::Result<Vec<Input>> {
+    let mut out = Vec::new();
+    for arg in args {
+        if arg.as_os_str() == "-" {
+            out.push(Input::Stdin);
+        } else if arg.is_dir() {
+            let mut files = Vec::new();
+            walk(arg, &mut files)?;
+            files.sort();
+            out.extend(files.into_iter().map(Input::Path));
+        } else if arg.exists() {
+            out.push(Input::Path(arg.clone()));
+        } else {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("input {} does not exist (give a file, a directory or - for stdin)", arg.display()),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Counts the compressed bytes read, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens an input for reading, decompressing gzip transparently. `progress`
+/// counts the bytes read from the file itself (before decompression).
+pub fn open(input: &Input, progress: Arc<AtomicU64>) -> io::Result<Box<dyn Read + Send>> {
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Path(p) => Box::new(File::open(p).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
+        })?),
+        Input::Stdin => Box::new(io::stdin()),
+    };
+    let mut reader = BufReader::with_capacity(256 * 1024, Counting { inner: raw, read: progress });
+    let head = reader.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(MultiGzDecoder::new(reader)))
+    } else {
+        Ok(Box::new(reader))
+    }
+}

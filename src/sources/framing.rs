@@ -1,0 +1,520 @@
+//! Framing: cuts a byte stream into JSON records without parsing them.
+//!
+//! Accepts JSON lines, concatenated (pretty-printed) JSON values, a top-level
+//! JSON array, and the `{"Records": [...]}` / `{"records": [...]}` envelopes of
+//! CloudTrail and Azure Monitor files, streaming: memory holds one record, not
+//! the file. A record that cannot be framed (truncated, unbalanced, not JSON,
+//! too large) comes out as [`Frame::Broken`] with the reason, so that it is
+//! quarantined and the records after it still go through.
+
+use std::io::{self, Read};
+
+/// Default cap on one record's size.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// How much of an oversized record is kept as evidence in quarantine.
+const OVERSIZED_SAMPLE: usize = 4096;
+
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Where a record starts in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// Byte offset from the start of the (decompressed) stream.
+    pub offset: u64,
+    /// Line number, starting at 1.
+    pub line: u64,
+}
+
+/// One framed record or one piece of input that could not be framed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// The bytes of one JSON value.
+    Record {
+        /// The value's bytes, exactly as in the input.
+        bytes: Vec<u8>,
+        /// Where it starts.
+        pos: Position,
+    },
+    /// Input that is not a well-formed record.
+    Broken {
+        /// The bytes (for an oversized record, its first few KiB).
+        bytes: Vec<u8>,
+        /// Where they start.
+        pos: Position,
+        /// Why the record could not be framed.
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Between top-level values.
+    Top,
+    /// Inside a top-level array: each element is a record.
+    Array,
+    /// Inside the records array of a top-level `{"Records": [` envelope.
+    Envelope,
+    /// After the records array of an envelope, until its closing brace.
+    EnvelopeTail,
+}
+
+/// Cuts a reader into [`Frame`]s.
+pub struct Framer<R> {
+    reader: R,
+    buf: Vec<u8>,
+    /// Next byte to look at, as an index into `buf`.
+    pos: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    /// Line number at `buf[pos]`.
+    line: u64,
+    eof: bool,
+    mode: Mode,
+    max_record: usize,
+    at_start: bool,
+}
+
+impl<R: Read> Framer<R> {
+    /// A framer over `reader` that quarantines records larger than `max_record` bytes.
+    pub fn new(reader: R, max_record: usize) -> Self {
+        Framer {
+            reader,
+            buf: Vec::with_capacity(READ_CHUNK),
+            pos: 0,
+            base: 0,
+            line: 1,
+            eof: false,
+            mode: Mode::Top,
+            max_record: max_record.max(64),
+            at_start: true,
+        }
+    }
+
+    /// Reads more input, dropping what lies before `keep_from`. Returns false at EOF.
+    fn fill(&mut self, keep_from: usize) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if keep_from > 0 {
+            self.buf.drain(..keep_from);
+            self.base += keep_from as u64;
+            self.pos -= keep_from;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + READ_CHUNK, 0);
+        let n = loop {
+            match self.reader.read(&mut self.buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(old + n);
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(n > 0)
+    }
+
+    /// The byte at `pos`, reading more input if needed (keeping from `keep_from`).
+    fn peek(&mut self, keep_from: &mut usize) -> io::Result<Option<u8>> {
+        while self.pos >= self.buf.len() {
+            let before = *keep_from;
+            if !self.fill(before)? {
+                return Ok(None);
+            }
+            *keep_from = 0;
+        }
+        Ok(Some(self.buf[self.pos]))
+    }
+
+    fn position_of(&self, idx: usize, line: u64) -> Position {
+        Position { offset: self.base + idx as u64, line }
+    }
+
+    /// Skips whitespace (and, inside arrays, commas); counts lines.
+    fn skip_separators(&mut self, commas: bool) -> io::Result<Option<u8>> {
+        loop {
+            let mut keep = self.pos;
+            let Some(b) = self.peek(&mut keep)? else { return Ok(None) };
+            match b {
+                b'\n' => {
+                    self.line += 1;
+                    self.pos += 1;
+                }
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b',' if commas => self.pos += 1,
+                _ => return Ok(Some(b)),
+            }
+        }
+    }
+
+    /// Whether the top-level object starting at `pos` is a Records/records envelope.
+    fn envelope_ahead(&mut self) -> io::Result<Option<usize>> {
+        // Make sure enough bytes are buffered to see the first key.
+        while self.buf.len() - self.pos < 256 && !self.eof {
+            let keep = self.pos;
+            self.fill(keep)?;
+        }
+        let window = &self.buf[self.pos..self.buf.len().min(self.pos + 256)];
+        let mut i = 1;
+        let skip_ws = |i: &mut usize| {
+            while *i < window.len() && window[*i].is_ascii_whitespace() {
+                *i += 1;
+            }
+        };
+        skip_ws(&mut i);
+        for key in [&b"\"Records\""[..], &b"\"records\""[..]] {
+            if window[i..].starts_with(key) {
+                let mut j = i + key.len();
+                skip_ws(&mut j);
+                if window.get(j) == Some(&b':') {
+                    j += 1;
+                    skip_ws(&mut j);
+                    if window.get(j) == Some(&b'[') {
+                        return Ok(Some(j + 1));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next frame, or `None` at the end of the input.
+    pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
+        loop {
+            if self.at_start {
+                self.at_start = false;
+                let mut keep = self.pos;
+                self.peek(&mut keep)?;
+                if self.buf[self.pos..].starts_with(b"\xEF\xBB\xBF") {
+                    self.pos += 3;
+                }
+            }
+            let in_array = matches!(self.mode, Mode::Array | Mode::Envelope);
+            let Some(b) = self.skip_separators(in_array || self.mode == Mode::EnvelopeTail)? else {
+                return Ok(match self.mode {
+                    Mode::Top => None,
+                    _ => {
+                        self.mode = Mode::Top;
+                        Some(Frame::Broken {
+                            bytes: Vec::new(),
+                            pos: self.position_of(self.pos, self.line),
+                            reason: "input ends inside a JSON array: the closing `]` is missing (truncated file?)".into(),
+                        })
+                    }
+                });
+            };
+            match (self.mode, b) {
+                (Mode::Top, b'[') => {
+                    self.pos += 1;
+                    self.mode = Mode::Array;
+                }
+                (Mode::Top, b'{') => {
+                    if let Some(skip) = self.envelope_ahead()? {
+                        for &c in &self.buf[self.pos..self.pos + skip] {
+                            if c == b'\n' {
+                                self.line += 1;
+                            }
+                        }
+                        self.pos += skip;
+                        self.mode = Mode::Envelope;
+                    } else {
+                        return self.value().map(Some);
+                    }
+                }
+                (Mode::Array | Mode::Envelope, b']') => {
+                    self.pos += 1;
+                    self.mode = if self.mode == Mode::Envelope { Mode::EnvelopeTail } else { Mode::Top };
+                }
+                (Mode::Array | Mode::Envelope, b'{' | b'[') => return self.value().map(Some),
+                (Mode::EnvelopeTail, b'}') => {
+                    self.pos += 1;
+                    self.mode = Mode::Top;
+                }
+                (Mode::EnvelopeTail, _) => {
+                    // Other keys beside the records array: metadata, not records.
+                    let skipped = self.garbage(true)?;
+                    tracing::debug!(?skipped, "ignored envelope metadata after the records array");
+                }
+                (Mode::Top, _) => return self.garbage(false).map(Some),
+                (Mode::Array | Mode::Envelope, _) => {
+                    let mut frame = self.garbage(true)?;
+                    if let Frame::Broken { reason, .. } = &mut frame {
+                        *reason = "array element is not a JSON object".into();
+                    }
+                    return Ok(Some(frame));
+                }
+            }
+        }
+    }
+
+    /// Input that cannot start a record: up to the end of the line (or, inside an
+    /// array, the next `,` or `]`).
+    fn garbage(&mut self, in_array: bool) -> io::Result<Frame> {
+        let start_line = self.line;
+        let mut start = self.pos;
+        let start_pos = self.position_of(start, start_line);
+        let mut sample = Vec::new();
+        loop {
+            let Some(b) = self.peek(&mut start)? else { break };
+            if b == b'\n' || (in_array && (b == b',' || b == b']')) {
+                break;
+            }
+            if sample.len() < OVERSIZED_SAMPLE {
+                sample.push(b);
+            }
+            self.pos += 1;
+            if self.pos - start > OVERSIZED_SAMPLE {
+                start = self.pos;
+            }
+        }
+        let shown = String::from_utf8_lossy(&sample[..sample.len().min(40)]).into_owned();
+        Ok(Frame::Broken { bytes: sample, pos: start_pos, reason: format!("not JSON: line starts with {shown:?}") })
+    }
+
+    /// Frames one JSON object or array starting at `pos`.
+    fn value(&mut self) -> io::Result<Frame> {
+        let start_line = self.line;
+        let mut start = self.pos;
+        let start_pos = self.position_of(start, start_line);
+        let mut depth: usize = 0;
+        let mut in_string = false;
+        let mut escape = false;
+        // Bytes dropped from an oversized record while we look for its end.
+        let mut oversized: Option<(Vec<u8>, u64)> = None;
+        loop {
+            if self.pos >= self.buf.len() {
+                if let Some((_, dropped)) = &mut oversized {
+                    *dropped += (self.pos - start) as u64;
+                    start = self.pos;
+                }
+                let mut keep = start;
+                if self.peek(&mut keep)?.is_none() {
+                    let bytes = match oversized {
+                        Some((sample, _)) => sample,
+                        None => self.buf[start..].to_vec(),
+                    };
+                    return Ok(Frame::Broken {
+                        bytes,
+                        pos: start_pos,
+                        reason: format!(
+                            "truncated JSON: input ends inside a record that started at line {start_line} (missing closing `}}` or `\"`)"
+                        ),
+                    });
+                }
+                start = keep;
+            }
+            if in_string {
+                // Fast path: jump to the next byte that matters inside a string.
+                let rest = &self.buf[self.pos..];
+                let skip = if escape { 0 } else { memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len()) };
+                self.pos += skip;
+                if self.pos >= self.buf.len() {
+                    continue;
+                }
+                let b = self.buf[self.pos];
+                if escape {
+                    escape = false;
+                } else if b == b'\\' {
+                    escape = true;
+                } else if b == b'"' {
+                    in_string = false;
+                } else if b == b'\n' {
+                    // JSON forbids a raw newline inside a string: the record is cut off here.
+                    let bytes = self.cut(start, &oversized);
+                    self.pos += 1;
+                    self.line += 1;
+                    return Ok(Frame::Broken {
+                        bytes,
+                        pos: start_pos,
+                        reason: format!("malformed JSON: unterminated string in the record at line {start_line}"),
+                    });
+                }
+                self.pos += 1;
+            } else {
+                let b = self.buf[self.pos];
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            self.pos += 1;
+                            return Ok(match oversized {
+                                Some((sample, dropped)) => {
+                                    let total = dropped + (self.pos - start) as u64;
+                                    Frame::Broken {
+                                        bytes: sample,
+                                        pos: start_pos,
+                                        reason: format!(
+                                            "oversized record: {total} bytes, over the limit of {} bytes (raise it with --max-record-bytes)",
+                                            self.max_record
+                                        ),
+                                    }
+                                }
+                                None => Frame::Record { bytes: self.buf[start..self.pos].to_vec(), pos: start_pos },
+                            });
+                        }
+                    }
+                    b'\n' => {
+                        self.line += 1;
+                        // A `{` at the start of a line while a record is still open means
+                        // the open one lost its end (JSON lines with a truncated line).
+                        let mut keep = start;
+                        self.pos += 1;
+                        let next = self.peek(&mut keep)?;
+                        start = keep;
+                        if next == Some(b'{') && oversized.is_none() {
+                            let bytes = self.buf[start..self.pos - 1].to_vec();
+                            return Ok(Frame::Broken {
+                                bytes,
+                                pos: start_pos,
+                                reason: format!(
+                                    "malformed JSON: the record at line {start_line} is not closed before the next record starts"
+                                ),
+                            });
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
+                self.pos += 1;
+            }
+            if oversized.is_none() && self.pos - start > self.max_record {
+                oversized = Some((self.buf[start..start + OVERSIZED_SAMPLE.min(self.max_record)].to_vec(), 0));
+            }
+        }
+    }
+
+    fn cut(&self, start: usize, oversized: &Option<(Vec<u8>, u64)>) -> Vec<u8> {
+        match oversized {
+            Some((sample, _)) => sample.clone(),
+            None => self.buf[start..self.pos].to_vec(),
+        }
+    }
+}
+
+impl<R: Read> Iterator for Framer<R> {
+    type Item = io::Result<Frame>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_frame().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &str) -> Vec<Frame> {
+        Framer::new(input.as_bytes(), 1024).map(|f| f.unwrap()).collect()
+    }
+
+    fn records(input: &str) -> Vec<String> {
+        frames(input)
+            .into_iter()
+            .filter_map(|f| match f {
+                Frame::Record { bytes, .. } => Some(String::from_utf8(bytes).unwrap()),
+                Frame::Broken { .. } => None,
+            })
+            .collect()
+    }
+
+    fn broken(input: &str) -> Vec<(u64, String)> {
+        frames(input)
+            .into_iter()
+            .filter_map(|f| match f {
+                Frame::Broken { pos, reason, .. } => Some((pos.line, reason)),
+                Frame::Record { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_lines_and_pretty_printed_values_mix() {
+        let input = "{\"a\":1}\n{\n  \"b\": {\"c\": \"}\"}\n}\n\n{\"d\":\"x\\\"y\"}\n";
+        assert_eq!(records(input), vec!["{\"a\":1}", "{\n  \"b\": {\"c\": \"}\"}\n}", "{\"d\":\"x\\\"y\"}"]);
+        let lines: Vec<u64> = frames(input)
+            .iter()
+            .map(|f| match f {
+                Frame::Record { pos, .. } => pos.line,
+                Frame::Broken { .. } => 0,
+            })
+            .collect();
+        assert_eq!(lines, vec![1, 2, 6]);
+    }
+
+    #[test]
+    fn top_level_array_and_envelopes_yield_elements() {
+        assert_eq!(records("[{\"a\":1}, {\"b\":2}]"), vec!["{\"a\":1}", "{\"b\":2}"]);
+        assert_eq!(records("\u{feff}{\"Records\": [{\"a\":1},\n {\"b\":2}]}"), vec!["{\"a\":1}", "{\"b\":2}"]);
+        assert_eq!(records("{ \"records\" :\n[ {\"a\":1} ] }{\"c\":3}"), vec!["{\"a\":1}", "{\"c\":3}"]);
+    }
+
+    #[test]
+    fn truncated_line_is_cut_and_the_next_line_survives() {
+        let input = "{\"a\":1}\n{\"b\": {\"c\": 2}\n{\"d\":4}\n";
+        assert_eq!(records(input), vec!["{\"a\":1}", "{\"d\":4}"]);
+        let b = broken(input);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].0, 2);
+        assert!(b[0].1.contains("not closed"), "{}", b[0].1);
+    }
+
+    #[test]
+    fn unterminated_string_and_truncated_end() {
+        let input = "{\"a\":\"oops}\n{\"d\":4}\n{\"e\":";
+        assert_eq!(records(input), vec!["{\"d\":4}"]);
+        let b = broken(input);
+        assert_eq!(b.len(), 2);
+        assert!(b[0].1.contains("unterminated string"));
+        assert_eq!(b[1].0, 3);
+        assert!(b[1].1.contains("truncated"));
+    }
+
+    #[test]
+    fn garbage_lines_are_reported_not_swallowed() {
+        let input = "hello world\n{\"a\":1}\n";
+        assert_eq!(records(input), vec!["{\"a\":1}"]);
+        assert_eq!(broken(input)[0].0, 1);
+    }
+
+    #[test]
+    fn oversized_records_are_skipped_whole() {
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(5000));
+        let input = format!("{big}\n{{\"b\":1}}\n");
+        let f = frames(&input);
+        assert_eq!(f.len(), 2);
+        match &f[0] {
+            Frame::Broken { reason, bytes, .. } => {
+                assert!(reason.contains("oversized record: 5008 bytes"), "{reason}");
+                assert!(bytes.len() <= OVERSIZED_SAMPLE);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(records(&input), vec!["{\"b\":1}"]);
+    }
+
+    #[test]
+    fn records_split_across_reads() {
+        // A reader that hands out one byte at a time exercises every refill path.
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() || out.is_empty() {
+                    return Ok(0);
+                }
+                out[0] = self.0[0];
+                self.0 = &self.0[1..];
+                Ok(1)
+            }
+        }
+        let input = "{\"Records\":[{\"a\":\"x\"},{\"b\":[1,2]}]}\n{\"c\":3}";
+        let got: Vec<Frame> = Framer::new(OneByte(input.as_bytes()), 1024).map(|f| f.unwrap()).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+    }
+}

@@ -1,0 +1,9 @@
+//! Keep: events and quarantined records as Parquet files in the data directory.
+//!
+//! Files are written whole under a hidden temporary name, synced, and renamed,
+//! so a reader (or a crash) never sees half a file.
+
+pub mod events;
+pub mod layout;
+pub mod parquet_file;
+pub mod quarantine;

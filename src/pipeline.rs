@@ -29,6 +29,9 @@ use crate::vocab::Source;
 /// Records per chunk handed to a worker.
 const CHUNK: usize = 1024;
 
+/// Quarantined records logged one by one before the log only counts them.
+const LOGGED_REJECTIONS: u64 = 20;
+
 /// What `qtrail ingest` was asked to do.
 #[derive(Clone)]
 pub struct IngestOptions {
@@ -187,7 +190,12 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
                         summary.last = Some(summary.last.map_or(ev.time, |t| t.max(ev.time)));
                     }
                     Item::Rejected(q) => {
-                        tracing::warn!(input = %q.input, line = q.line, offset = q.offset, stage = q.stage.as_str(), reason = %q.reason, "quarantined a record");
+                        let seen = summary.quarantined_total();
+                        if seen < LOGGED_REJECTIONS {
+                            tracing::warn!(input = %q.input, line = q.line, offset = q.offset, stage = q.stage.as_str(), reason = %q.reason, "quarantined a record");
+                        } else if seen == LOGGED_REJECTIONS {
+                            tracing::warn!("more records quarantined; not logged one by one (see `qtrail quarantine`)");
+                        }
                         let stage = q.stage;
                         if quarantine.push(*q)? {
                             *summary.quarantined.entry(stage).or_default() += 1;

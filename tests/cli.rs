@@ -81,7 +81,7 @@ fn quarantine_keeps_reason_position_and_bytes_and_the_rest_goes_through() {
     assert_eq!(s["stored"], 2, "{s}");
     assert_eq!(s["quarantined"], 5, "{s}");
 
-    let q = sql_rows(&data, "SELECT line, stage, reason, arrow_cast(raw, 'Utf8') AS raw FROM quarantine ORDER BY byte_offset");
+    let q = sql_rows(&data, "SELECT line, stage, reason, raw_text AS raw FROM quarantine ORDER BY byte_offset");
     let got: Vec<(u64, &str)> = q.iter().map(|r| (r["line"].as_u64().unwrap(), r["stage"].as_str().unwrap())).collect();
     assert_eq!(got, vec![(2, "framing"), (4, "parse"), (5, "detect"), (6, "validate"), (7, "framing")]);
     assert!(q[1]["reason"].as_str().unwrap().contains("invalid UTF-8"), "{}", q[1]);
@@ -150,7 +150,7 @@ fn planted_secrets_never_reach_storage_or_logs() {
 
     let mut stored = String::new();
     stored += &ok(qtrail(&data).args(["sql", "--output", "json", "SELECT * FROM events"]).output().unwrap());
-    stored += &ok(qtrail(&data).args(["sql", "--output", "json", "SELECT *, arrow_cast(raw, 'Utf8') AS raw_text FROM quarantine"]).output().unwrap());
+    stored += &ok(qtrail(&data).args(["sql", "--output", "json", "SELECT * FROM quarantine"]).output().unwrap());
     assert!(stored.contains("qfp:"), "fingerprints are stored in place of secrets");
     for secret in secrets {
         assert!(!stored.contains(secret), "secret {secret} is stored in the clear");
@@ -191,6 +191,7 @@ fn killed_mid_ingest_leaves_no_partial_file_and_a_rerun_completes_without_duplic
         .unwrap());
     let events = data.join("events");
     // Kill the ingest three times at different moments: once files start to appear.
+    let mut interrupted = 0;
     for round in 0..3u64 {
         let mut child = qtrail(&data)
             .args(["ingest", "--no-progress", "--file-rows", "2000"])
@@ -213,8 +214,13 @@ fn killed_mid_ingest_leaves_no_partial_file_and_a_rerun_completes_without_duplic
         // Whatever is visible is whole: every visible file reads.
         let rows = sql_rows(&data, "SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM events");
         assert_eq!(rows[0]["n"], rows[0]["ids"], "duplicates after kill {round}");
-        assert!(rows[0]["n"].as_u64().unwrap() <= n);
+        let stored = rows[0]["n"].as_u64().unwrap();
+        assert!(stored <= n);
+        if stored < n {
+            interrupted += 1;
+        }
     }
+    assert!(interrupted > 0, "no kill landed before the ingest finished: the test proved nothing");
     let s = ingest_json(&data, &["--file-rows", "2000", input.to_str().unwrap()]);
     assert_eq!(s["quarantined"], 0, "{s}");
     let rows = sql_rows(&data, "SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM events");

@@ -53,7 +53,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     if args.count {
         return Ok(());
     }
-    let raw = if args.raw { ", arrow_cast(raw, 'Utf8') AS raw" } else { "" };
+    let raw = if args.raw { ", raw_text" } else { "" };
     let listing = rt.block_on(run_sql(
         &dir,
         &format!(

@@ -68,11 +68,22 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
         }
         if entry.file_type()?.is_dir() {
             walk(&path, out)?;
-        } else {
+        } else if looks_like_log(&path) {
             out.push(path);
+        } else {
+            tracing::debug!(file = %path.display(), "skipped: not a log file by its name");
         }
     }
     Ok(())
+}
+
+/// Inside a directory, which files are logs: JSON, JSON lines, `.log`, gzip, or no
+/// extension at all. A file named on the command line is always read.
+fn looks_like_log(path: &Path) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        None => true,
+        Some(ext) => matches!(ext.to_ascii_lowercase().as_str(), "json" | "jsonl" | "ndjson" | "log" | "gz" | "txt"),
+    }
 }
 
 /// Counts the compressed bytes read, for the progress bar.

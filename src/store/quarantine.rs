@@ -92,6 +92,7 @@ pub fn quarantine_schema() -> SchemaRef {
                 Field::new("reason", DataType::Utf8, false),
                 Field::new("size", DataType::Int64, false),
                 Field::new("raw", DataType::Binary, false),
+                Field::new("raw_text", DataType::Utf8, false),
             ]))
         })
         .clone()
@@ -145,6 +146,7 @@ impl QuarantineWriter {
         let mut reason = StringBuilder::new();
         let mut size = Int64Builder::new();
         let mut raw = BinaryBuilder::new();
+        let mut raw_text = StringBuilder::new();
         for (qid, q) in self.pending.drain(..) {
             id.append_value(&qid);
             at.append_value(self.at.timestamp_micros());
@@ -156,6 +158,7 @@ impl QuarantineWriter {
             reason.append_value(&q.reason);
             size.append_value(q.size as i64);
             raw.append_value(&q.raw);
+            raw_text.append_value(String::from_utf8_lossy(&q.raw));
         }
         let columns: Vec<ArrayRef> = vec![
             Arc::new(id.finish()),
@@ -168,6 +171,7 @@ impl QuarantineWriter {
             Arc::new(reason.finish()),
             Arc::new(size.finish()),
             Arc::new(raw.finish()),
+            Arc::new(raw_text.finish()),
         ];
         let batch = RecordBatch::try_new(quarantine_schema(), columns)?;
         write_atomic(&self.dir.quarantine_dir(), quarantine_schema(), &[batch]).context("cannot write quarantine")?;

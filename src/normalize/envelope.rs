@@ -6,6 +6,8 @@
 //! (`{"entries": [...]}`), IBM Quantum job lists (`{"jobs": [...]}`) and bare
 //! arrays are opened here, keeping each inner record's exact bytes.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -45,15 +47,18 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
 }
 
 /// Opens envelopes (recursively) and returns each inner record with its own bytes;
-/// a plain record comes back alone and unchanged.
-pub fn open(value: Value, bytes: &[u8]) -> Vec<(Value, Box<RawValue>)> {
-    let mut out = Vec::new();
+/// a plain record (the common case) comes back alone, unchanged and uncopied.
+pub fn open(value: Value, bytes: &[u8]) -> Vec<(Value, Cow<'_, [u8]>)> {
+    if envelope_path(&value).is_none() {
+        return vec![(value, Cow::Borrowed(bytes))];
+    }
     let raw = match std::str::from_utf8(bytes).ok().and_then(|s| RawValue::from_string(s.trim().to_string()).ok()) {
         Some(raw) => raw,
-        None => return vec![(value, RawValue::from_string("null".into()).expect("null is JSON"))],
+        None => return vec![(value, Cow::Borrowed(bytes))],
     };
+    let mut out = Vec::new();
     open_into(value, raw, 0, &mut out);
-    out
+    out.into_iter().map(|(v, raw)| (v, Cow::Owned(raw.get().as_bytes().to_vec()))).collect()
 }
 
 fn open_into(value: Value, raw: Box<RawValue>, depth: usize, out: &mut Vec<(Value, Box<RawValue>)>) {
@@ -91,7 +96,7 @@ mod tests {
 
     fn open_str(s: &str) -> Vec<String> {
         let v: Value = serde_json::from_str(s).unwrap();
-        open(v, s.as_bytes()).into_iter().map(|(_, raw)| raw.get().to_string()).collect()
+        open(v, s.as_bytes()).into_iter().map(|(_, raw)| String::from_utf8(raw.into_owned()).unwrap()).collect()
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl Normalizer {
         };
         envelope::open(value, bytes)
             .into_iter()
-            .map(|(value, raw)| self.one(value, raw.get().as_bytes()))
+            .map(|(value, raw)| self.one(value, &raw))
             .collect()
     }
 

@@ -178,8 +178,19 @@ fn is_safe(s: &str) -> bool {
 }
 
 fn is_secret_key(key: &str) -> bool {
-    let k: String = key.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect();
-    if SECRET_KEYS.contains(&k.as_str()) {
+    // Lower-case with `-` and `_` removed, in a stack buffer: this runs for every key
+    // of every record.
+    let mut buf = [0u8; 48];
+    let mut n = 0;
+    for b in key.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        if n == buf.len() {
+            return false;
+        }
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    let Ok(k) = std::str::from_utf8(&buf[..n]) else { return false };
+    if SECRET_KEYS.contains(&k) {
         return true;
     }
     SECRET_KEY_SUFFIXES.iter().any(|s| k.ends_with(s)) && !NOT_SECRET_SUFFIXES.iter().any(|s| k.ends_with(s))

@@ -10,9 +10,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn main() {
-    let n: u64 = std::env::var("QTRAIL_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let n: u64 = std::env::var("QTRAIL_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let tmp = tempfile::tempdir().expect("temp dir");
-    println!("| events | input MB | serde_json parse, 1 thread | qtrail ingest, end to end | ratio | peak RSS |");
+    println!(
+        "| events | input MB | serde_json parse, 1 thread | qtrail ingest, end to end | ratio | peak RSS |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|");
     for size in [n, 2 * n] {
         let input = tmp.path().join(format!("mixed-{size}.jsonl"));
@@ -23,7 +28,8 @@ fn main() {
         }
         let mb = std::fs::metadata(&input).unwrap().len() as f64 / 1e6;
         let parse = parse_rate(&input);
-        let (ingest, peak_kib) = ingest_rate(&input, &tmp.path().join(format!("data-{size}")), size);
+        let (ingest, peak_kib) =
+            ingest_rate(&input, &tmp.path().join(format!("data-{size}")), size);
         println!(
             "| {size} | {mb:.0} | {:.0} events/s ({:.0} MB/s) | {:.0} events/s ({:.0} MB/s) | {:.2} | {:.0} MiB |",
             parse,
@@ -67,7 +73,12 @@ fn ingest_rate(input: &Path, data: &Path, expected: u64) -> (f64, u64) {
         if let Ok(status) = std::fs::read_to_string(&status_path)
             && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
         {
-            peak = peak.max(line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0));
+            peak = peak.max(
+                line.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -46,9 +46,10 @@ impl ColumnKind {
     /// The Arrow type the column is stored as.
     pub fn data_type(self) -> DataType {
         match self {
-            ColumnKind::Text | ColumnKind::OptText | ColumnKind::Enum(_) | ColumnKind::OptEnum(_) => {
-                DataType::Utf8
-            }
+            ColumnKind::Text
+            | ColumnKind::OptText
+            | ColumnKind::Enum(_)
+            | ColumnKind::OptEnum(_) => DataType::Utf8,
             ColumnKind::Time => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
             ColumnKind::OptInt => DataType::Int64,
             ColumnKind::OptU32 => DataType::UInt32,
@@ -415,7 +416,9 @@ pub fn json_schema() -> serde_json::Value {
             ColumnKind::OptText => json!({"type": ["string", "null"]}),
             ColumnKind::Time => json!({"type": "string", "format": "date-time"}),
             ColumnKind::OptInt => json!({"type": ["integer", "null"]}),
-            ColumnKind::OptU32 => json!({"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX}),
+            ColumnKind::OptU32 => {
+                json!({"type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX})
+            }
             ColumnKind::OptFloat => json!({"type": ["number", "null"]}),
             ColumnKind::OptBool => json!({"type": ["boolean", "null"]}),
             ColumnKind::TextList => json!({"type": "array", "items": {"type": "string"}}),
@@ -452,9 +455,15 @@ pub fn markdown_table() -> String {
         let ty = match f.kind {
             ColumnKind::Enum(v) => format!("enum: {}", v.join(", ")),
             ColumnKind::OptEnum(v) => format!("enum or null: {}", v.join(", ")),
-            k => format!("{:?}", k.data_type()).to_lowercase() + if k.nullable() { ", null" } else { "" },
+            k => {
+                format!("{:?}", k.data_type()).to_lowercase()
+                    + if k.nullable() { ", null" } else { "" }
+            }
         };
-        out.push_str(&format!("| `{}` | {} | {} | `{}` |\n", f.name, ty, f.doc, f.ocsf));
+        out.push_str(&format!(
+            "| `{}` | {} | {} | `{}` |\n",
+            f.name, ty, f.doc, f.ocsf
+        ));
     }
     out
 }
@@ -469,14 +478,22 @@ mod tests {
 
     #[test]
     fn committed_json_schema_matches_the_definition() {
-        let committed: serde_json::Value = serde_json::from_str(&schema_file("event.schema.json")).unwrap();
-        assert_eq!(committed, json_schema(), "schemas/event.schema.json is stale: run `qtrail schema > schemas/event.schema.json`");
+        let committed: serde_json::Value =
+            serde_json::from_str(&schema_file("event.schema.json")).unwrap();
+        assert_eq!(
+            committed,
+            json_schema(),
+            "schemas/event.schema.json is stale: run `qtrail schema > schemas/event.schema.json`"
+        );
     }
 
     #[test]
     fn field_page_documents_every_field() {
         let page = schema_file("event.md");
-        assert!(page.contains(&markdown_table()), "schemas/event.md is stale: paste `qtrail schema --fields` into it");
+        assert!(
+            page.contains(&markdown_table()),
+            "schemas/event.md is stale: paste `qtrail schema --fields` into it"
+        );
     }
 
     #[test]
@@ -490,7 +507,12 @@ mod tests {
         let batch = b.finish().unwrap();
         assert_eq!(batch.num_rows(), 2);
         assert_eq!(batch.schema(), event_schema());
-        let source = batch.column_by_name("source").unwrap().as_any().downcast_ref::<datafusion::arrow::array::StringArray>().unwrap();
+        let source = batch
+            .column_by_name("source")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::StringArray>()
+            .unwrap();
         assert_eq!(source.value(0), "vault");
         let hw = batch.column_by_name("hardware").unwrap();
         assert!(hw.is_null(1));

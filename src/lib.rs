@@ -5,12 +5,12 @@
 //! keeps events in Parquet, [`query`] answers SQL over them, and [`pipeline`]
 //! wires the stages together for `qtrail ingest`.
 
+pub mod cli;
 pub mod event;
 pub mod normalize;
-pub mod vocab;
 pub mod pipeline;
 pub mod query;
 pub mod sources;
 pub mod store;
-pub mod cli;
 pub mod synth;
+pub mod vocab;

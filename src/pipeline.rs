@@ -114,7 +114,11 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
     let _lock = dir.lock()?;
     dir.remove_leftovers()?;
     let key = dir.key()?;
-    let normalizer = Normalizer { forced: opts.format, redactor: Redactor::new(&key), ingested_at: Utc::now() };
+    let normalizer = Normalizer {
+        forced: opts.format,
+        redactor: Redactor::new(&key),
+        ingested_at: Utc::now(),
+    };
     let mut events = EventWriter::new(dir.clone(), opts.limits);
     let mut quarantine = QuarantineWriter::new(dir.clone())?;
     let mut summary = IngestSummary::default();
@@ -132,27 +136,39 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
         let max = opts.max_record_bytes;
         let bytes_read = bytes_read.clone();
         let stop = stop.clone();
-        thread::Builder::new().name("qtrail-read".into()).spawn(move || -> Result<()> {
-            for input in inputs {
-                let name: Arc<str> = input.name().into();
-                let reader = open(&input, bytes_read.clone())?;
-                let mut frames = Vec::with_capacity(CHUNK);
-                for frame in Framer::new(reader, max) {
-                    let frame = frame.with_context(|| format!("cannot read {name}"))?;
-                    frames.push(frame);
-                    if frames.len() == CHUNK {
-                        let chunk = Chunk { input: name.clone(), frames: std::mem::replace(&mut frames, Vec::with_capacity(CHUNK)) };
-                        if chunk_tx.send(chunk).is_err() || stop.load(Ordering::Relaxed) {
-                            return Ok(());
+        thread::Builder::new()
+            .name("qtrail-read".into())
+            .spawn(move || -> Result<()> {
+                for input in inputs {
+                    let name: Arc<str> = input.name().into();
+                    let reader = open(&input, bytes_read.clone())?;
+                    let mut frames = Vec::with_capacity(CHUNK);
+                    for frame in Framer::new(reader, max) {
+                        let frame = frame.with_context(|| format!("cannot read {name}"))?;
+                        frames.push(frame);
+                        if frames.len() == CHUNK {
+                            let chunk = Chunk {
+                                input: name.clone(),
+                                frames: std::mem::replace(&mut frames, Vec::with_capacity(CHUNK)),
+                            };
+                            if chunk_tx.send(chunk).is_err() || stop.load(Ordering::Relaxed) {
+                                return Ok(());
+                            }
                         }
                     }
+                    if !frames.is_empty()
+                        && chunk_tx
+                            .send(Chunk {
+                                input: name.clone(),
+                                frames,
+                            })
+                            .is_err()
+                    {
+                        return Ok(());
+                    }
                 }
-                if !frames.is_empty() && chunk_tx.send(Chunk { input: name.clone(), frames }).is_err() {
-                    return Ok(());
-                }
-            }
-            Ok(())
-        })?
+                Ok(())
+            })?
     };
 
     let workers: Vec<_> = (0..opts.threads.max(1))
@@ -194,7 +210,9 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
                         if seen < LOGGED_REJECTIONS {
                             tracing::warn!(input = %q.input, line = q.line, offset = q.offset, stage = q.stage.as_str(), reason = %q.reason, "quarantined a record");
                         } else if seen == LOGGED_REJECTIONS {
-                            tracing::warn!("more records quarantined; not logged one by one (see `qtrail quarantine`)");
+                            tracing::warn!(
+                                "more records quarantined; not logged one by one (see `qtrail quarantine`)"
+                            );
                         }
                         let stage = q.stage;
                         if quarantine.push(*q)? {
@@ -219,7 +237,9 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
     for w in workers {
         let _ = w.join();
     }
-    let read = reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
+    let read = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
     written?;
     read?;
     let files = events.finish()?;
@@ -243,7 +263,8 @@ fn normalize_chunk(normalizer: &Normalizer, chunk: Chunk) -> Vec<Item> {
             stage: r.stage,
             format: r.format.map(str::to_string),
             // A reason may quote the input (a garbage line's start): scrub it too.
-            reason: String::from_utf8_lossy(&normalizer.redactor.scrub_bytes(r.reason.as_bytes())).into_owned(),
+            reason: String::from_utf8_lossy(&normalizer.redactor.scrub_bytes(r.reason.as_bytes()))
+                .into_owned(),
             size: r.bytes.len() as u64,
             raw: normalizer.redactor.scrub_bytes(&r.bytes),
         }))
@@ -259,7 +280,15 @@ fn normalize_chunk(normalizer: &Normalizer, chunk: Chunk) -> Vec<Item> {
                 }
             }
             Frame::Broken { bytes, pos, reason } => {
-                out.push(quarantined(pos, Rejection { stage: Stage::Framing, format: None, reason, bytes }));
+                out.push(quarantined(
+                    pos,
+                    Rejection {
+                        stage: Stage::Framing,
+                        format: None,
+                        reason,
+                        bytes,
+                    },
+                ));
             }
         }
     }
@@ -274,8 +303,10 @@ fn progress_bar(wanted: bool, total: Option<u64>) -> Option<indicatif::ProgressB
     }
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {bytes}/{total_bytes} {wide_bar} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
 }

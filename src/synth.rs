@@ -25,7 +25,10 @@ impl Rng {
 /// Writes `count` JSON-lines records spread over `days` days ending 2026-11-01.
 pub fn write_mixed(out: &mut impl Write, count: u64, days: u32, seed: u64) -> io::Result<()> {
     let mut rng = Rng(seed.max(1));
-    let end: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().expect("valid date");
+    let end: DateTime<Utc> = Utc
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .expect("valid date");
     let span = Duration::days(days.max(1) as i64).num_seconds() as u64;
     let start = end - Duration::seconds(span as i64);
     let mut line = Vec::with_capacity(1024);

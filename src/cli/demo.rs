@@ -48,13 +48,21 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             .iter()
             .map(PathBuf::from)
             .find(|p| p.is_dir())
-            .ok_or_else(|| anyhow::anyhow!("no fixtures/ folder here: run from the repository or pass --fixtures DIR"))?,
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no fixtures/ folder here: run from the repository or pass --fixtures DIR"
+                )
+            })?,
     };
     if !fixtures.is_dir() {
         bail!("{} is not a directory of sample logs", fixtures.display());
     }
     let dir = DataDir::open(&cli.data_dir)?;
-    println!("== qtrail demo: ingesting the sample logs in {} into {}\n", fixtures.display(), dir.root().display());
+    println!(
+        "== qtrail demo: ingesting the sample logs in {} into {}\n",
+        fixtures.display(),
+        dir.root().display()
+    );
     let opts = IngestOptions {
         inputs: expand(&[fixtures])?,
         format: None,
@@ -71,6 +79,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         let batches = rt.block_on(run_sql(&dir, sql))?;
         println!("{}", render(&batches, OutputFormat::Table)?);
     }
-    println!("\nNext: `qtrail sql \"...\"` for your own questions, `qtrail quarantine` for what could not be read.");
+    println!(
+        "\nNext: `qtrail sql \"...\"` for your own questions, `qtrail quarantine` for what could not be read."
+    );
     Ok(())
 }

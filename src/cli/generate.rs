@@ -25,7 +25,9 @@ pub struct Args {
 /// Runs `qtrail generate`.
 pub fn run(args: &Args) -> Result<()> {
     let mut out: Box<dyn Write> = match &args.out {
-        Some(p) => Box::new(BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        Some(p) => Box::new(BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     crate::synth::write_mixed(&mut out, args.events, args.days, args.seed)?;

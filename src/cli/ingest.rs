@@ -14,11 +14,13 @@ use crate::store::layout::DataDir;
 
 /// Arguments of `qtrail ingest`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Formats are detected per record: Okta System Log, Entra ID sign-in/audit, Vault audit, \
+#[command(
+    after_help = "Formats are detected per record: Okta System Log, Entra ID sign-in/audit, Vault audit, \
 CloudTrail (incl. Secrets Manager and Braket), Azure Key Vault, Azure Activity, GCP Cloud Audit Logs, IBM Quantum and \
 Azure Quantum jobs, and qtrail's job-event webhook format. JSON lines, arrays, {\"Records\": [...]}, {\"records\": [...]}, \
 pretty-printed JSON and gzip are accepted. Records that cannot be read are quarantined (see `qtrail quarantine`).\n\n\
-Examples:\n  qtrail ingest cloudtrail/*.json.gz\n  vault audit-log | qtrail ingest --format vault -")]
+Examples:\n  qtrail ingest cloudtrail/*.json.gz\n  vault audit-log | qtrail ingest --format vault -"
+)]
 pub struct Args {
     /// Files or directories to read; `-` reads standard input.
     #[arg(required = true, value_name = "PATH")]
@@ -47,7 +49,12 @@ pub struct Args {
 }
 
 fn parse_format(name: &str) -> Result<&'static dyn Format, String> {
-    format_by_name(name).ok_or_else(|| format!("unknown format {name:?}; known formats: {}", format_names().join(", ")))
+    format_by_name(name).ok_or_else(|| {
+        format!(
+            "unknown format {name:?}; known formats: {}",
+            format_names().join(", ")
+        )
+    })
 }
 
 /// Runs `qtrail ingest`.
@@ -57,9 +64,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         inputs: expand(&args.paths)?,
         format: args.format,
         max_record_bytes: args.max_record_bytes,
-        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         progress: !args.no_progress && !cli.quiet,
-        limits: WriterLimits { file_rows: args.file_rows.max(1), buffered_rows: args.file_rows.max(1) * 3 / 2 },
+        limits: WriterLimits {
+            file_rows: args.file_rows.max(1),
+            buffered_rows: args.file_rows.max(1) * 3 / 2,
+        },
     };
     let summary = ingest(&dir, &opts)?;
     if args.json {
@@ -86,19 +98,47 @@ pub fn summary_text(s: &IngestSummary, dir: &DataDir) -> String {
         secs,
         s.records as f64 / secs
     );
-    let _ = writeln!(out, "  {:<16} {:>10} {:>11}", "source", "stored", "duplicates");
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>10} {:>11}",
+        "source", "stored", "duplicates"
+    );
     for (source, c) in &s.per_source {
-        let _ = writeln!(out, "  {:<16} {:>10} {:>11}", source.as_str(), c.stored, c.duplicates);
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>10} {:>11}",
+            source.as_str(),
+            c.stored,
+            c.duplicates
+        );
     }
-    let _ = writeln!(out, "  {:<16} {:>10} {:>11}", "total", s.stored(), s.duplicates());
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>10} {:>11}",
+        "total",
+        s.stored(),
+        s.duplicates()
+    );
     if s.quarantined_total() > 0 {
-        let stages: Vec<String> = s.quarantined.iter().map(|(k, v)| format!("{} {v}", k.as_str())).collect();
+        let stages: Vec<String> = s
+            .quarantined
+            .iter()
+            .map(|(k, v)| format!("{} {v}", k.as_str()))
+            .collect();
         let _ = writeln!(
             out,
             "quarantined: {} new ({}){}; see `qtrail quarantine`",
             s.quarantined.values().sum::<u64>(),
-            if stages.is_empty() { "none".to_string() } else { stages.join(", ") },
-            if s.quarantine_repeats > 0 { format!(", {} already quarantined", s.quarantine_repeats) } else { String::new() }
+            if stages.is_empty() {
+                "none".to_string()
+            } else {
+                stages.join(", ")
+            },
+            if s.quarantine_repeats > 0 {
+                format!(", {} already quarantined", s.quarantine_repeats)
+            } else {
+                String::new()
+            }
         );
     } else {
         let _ = writeln!(out, "quarantined: 0");
@@ -106,7 +146,12 @@ pub fn summary_text(s: &IngestSummary, dir: &DataDir) -> String {
     if let (Some(a), Some(b)) = (s.first, s.last) {
         let _ = writeln!(out, "time range: {} .. {}", a.to_rfc3339(), b.to_rfc3339());
     }
-    let _ = writeln!(out, "data: {} ({} new files)", dir.root().display(), s.files);
+    let _ = writeln!(
+        out,
+        "data: {} ({} new files)",
+        dir.root().display(),
+        s.files
+    );
     out
 }
 

@@ -21,7 +21,12 @@ mod sql;
 /// providers (Amazon Braket, IBM Quantum, Azure Quantum) into one normalized
 /// schema, stored as Parquet you can query with SQL.
 #[derive(Debug, Parser)]
-#[command(name = "qtrail", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "qtrail",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Where qtrail keeps its data.
     #[arg(long, global = true, env = DATA_DIR_ENV, default_value = "./qtrail-data", value_name = "DIR")]
@@ -77,10 +82,16 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, _) => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 /// A tokio runtime for the DataFusion-backed commands.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

@@ -31,7 +31,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let dir = DataDir::open_existing(&cli.data_dir)?;
     let filter = match &args.stage {
         Some(s) if s.chars().all(|c| c.is_ascii_lowercase()) => format!("WHERE stage = '{s}'"),
-        Some(s) => anyhow::bail!("--stage {s:?} is not a stage: use framing, parse, detect, normalize or validate"),
+        Some(s) => anyhow::bail!(
+            "--stage {s:?} is not a stage: use framing, parse, detect, normalize or validate"
+        ),
         None => String::new(),
     };
     let rt = runtime()?;
@@ -41,7 +43,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     ))?;
     let total: i64 = counts
         .iter()
-        .filter_map(|b| b.column(1).as_any().downcast_ref::<datafusion::arrow::array::Int64Array>())
+        .filter_map(|b| {
+            b.column(1)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::Int64Array>()
+        })
         .flat_map(|a| a.values().iter().copied())
         .sum();
     println!("{total} quarantined records");

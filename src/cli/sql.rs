@@ -8,10 +8,12 @@ use crate::store::layout::DataDir;
 
 /// Arguments of `qtrail sql`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Tables: events (one row per normalized event, partitioned by day in column dt), \
+#[command(
+    after_help = "Tables: events (one row per normalized event, partitioned by day in column dt), \
 quarantine (records that could not be ingested). Columns: schemas/event.md.\n\n\
 Examples:\n  qtrail sql \"SELECT source, outcome, count(*) FROM events GROUP BY 1, 2\"\n  \
-qtrail sql --output json \"SELECT time, user, src_ip FROM events WHERE outcome = 'failure'\"")]
+qtrail sql --output json \"SELECT time, user, src_ip FROM events WHERE outcome = 'failure'\""
+)]
 pub struct Args {
     /// The SQL statement.
     pub query: String,

@@ -73,10 +73,21 @@ impl Format for AzureActivity {
         {
             return true;
         }
-        // Diagnostic-settings export.
-        obj.get("operationName").is_some_and(Value::is_string)
-            && (has("time") || has("resourceId"))
-            && is_category(obj.get("category"))
+        // Diagnostic-settings export. Activity operations are ARM operation names
+        // (`Provider/type/verb`); Entra's audit records (category `Policy` too) are
+        // free text under `/providers/Microsoft.aadiam`.
+        let arm_op = obj
+            .get("operationName")
+            .and_then(Value::as_str)
+            .is_some_and(|op| op.contains('/'));
+        let entra = obj
+            .get("resourceId")
+            .and_then(Value::as_str)
+            .is_some_and(|r| {
+                r.to_ascii_lowercase()
+                    .contains("/providers/microsoft.aadiam")
+            });
+        arm_op && !entra && (has("time") || has("resourceId")) && is_category(obj.get("category"))
     }
 
     fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
@@ -725,6 +736,8 @@ mod tests {
         assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "SecretGet", "category": "AuditEvent"})));
         assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "Sign-in activity", "category": "SignInLogs"})));
         assert!(!a.detect(&serde_json::json!({"id": "x", "category": "Policy", "activityDateTime": "2025-01-01T00:00:00Z"})));
+        // Entra audit records in the diagnostic shape carry category `Policy` as well.
+        assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "Update policy", "category": "Policy", "resourceId": "/tenants/t/providers/Microsoft.aadiam"})));
     }
 
     #[test]
@@ -743,6 +756,36 @@ mod tests {
             )
             .unwrap_err();
         assert!(e.0.contains("`operationName`"), "{e}");
+    }
+
+    #[test]
+    fn mine_do_not_claim_other_corpora() {
+        use crate::normalize::Format;
+        let files = [
+            "entra-id/panther-labs__panther-analysis/rules/EXTRACTED_tests__Azure.Audit.jsonl",
+            "entra-id/OTRF__Security-Datasets/datasets/compound/GoldenSAMLADFSMailAccess/AADAuditEvents.json",
+            "azure-quantum/microsoft__azure-quantum-python/azure-quantum/tests/unit/recordings/EXTRACTED_job_and_session_records.jsonl",
+            "okta/panther-labs__panther-analysis/rules/EXTRACTED_tests__Okta.SystemLog.jsonl",
+            "gcp-audit/panther-labs__panther-analysis/rules/EXTRACTED_tests__GCP.AuditLog.jsonl",
+            "gcp-audit/DataDog__stratus-red-team/docs/attack-techniques/GCP/EXTRACTED_sample_events.jsonl",
+            "aws-cloudtrail/panther-labs__panther-analysis/rules/EXTRACTED_tests__AWS.CloudTrail.jsonl",
+            "braket/aws-docs__braket-developerguide__braket-ctlogs/GetQuantumTask.json",
+        ];
+        let mine: [&dyn Format; 3] = [
+            &super::super::vault::Vault,
+            &super::super::keyvault::KeyVault,
+            &AzureActivity,
+        ];
+        for file in files {
+            let Some(records) = corpus_records(file) else {
+                return;
+            };
+            for r in &records {
+                for f in mine {
+                    assert!(!f.detect(r), "{} claims a record of {file}: {r}", f.name());
+                }
+            }
+        }
     }
 
     #[test]

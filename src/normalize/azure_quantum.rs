@@ -530,7 +530,8 @@ mod tests {
             .normalize(item("a9342dee-d4f5-11ee-8801-00155d699477", "Succeeded"))
             .expect("normalizes");
         assert_eq!(e.time, ts("2024-02-26T22:23:37.912Z"));
-        assert_eq!(e.queue_seconds, Some(9.7177642));
+        // 22:23:37.824 - 22:23:28.1066358 = 9.7173642 s; `seconds_between` keeps microseconds.
+        assert_eq!(e.queue_seconds, Some(9.717364));
         assert_eq!(e.qpu_seconds, Some(0.088));
         assert_eq!(e.shots, Some(100));
         assert_eq!(e.cost, Some(0.0));

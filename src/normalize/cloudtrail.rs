@@ -59,6 +59,20 @@ const CLOUDTRAIL_KEYS: &[&str] = &[
     "recipientAccountId",
 ];
 
+/// Events only the AWS sign-in service writes.
+const SIGNIN_EVENTS: &[&str] = &[
+    "ConsoleLogin",
+    "ConsoleLogout",
+    "CheckMfa",
+    "ExternalIdPDirectoryLogin",
+    "GetSigninToken",
+    "SwitchRole",
+    "CredentialChallenge",
+    "CredentialVerification",
+    "UserAuthentication",
+    "PasswordUpdated",
+];
+
 /// The value AWS writes for user names it will not reveal (failed sign-in of an unknown user).
 const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
@@ -93,7 +107,12 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     let name = require_text(v, "eventName")?;
     let time = event_time(v)?;
     let service = text(v, "eventSource");
-    let svc = service.as_deref().unwrap_or("");
+    // Shippers that drop `eventSource` still leave the sign-in events recognisable by name.
+    let svc = match service.as_deref() {
+        Some(s) => s,
+        None if SIGNIN_EVENTS.contains(&name.as_str()) => "signin.amazonaws.com",
+        None => "",
+    };
 
     let mut e = NormalizedEvent::new(Source::CloudTrail, time, Class::ApiActivity, "");
     e.operation = Some(name.clone());
@@ -460,13 +479,9 @@ fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     };
     e.class = class;
     e.action = action.to_string();
-    let word = first_text(
-        v,
-        &[
-            &format!("responseElements.{name}"),
-            &format!("serviceEventDetails.{name}"),
-        ],
-    );
+    let in_response = format!("responseElements.{name}");
+    let in_details = format!("serviceEventDetails.{name}");
+    let word = first_text(v, &[in_response.as_str(), in_details.as_str()]);
     if let Some(o) = word.as_deref().and_then(word_outcome) {
         e.outcome = o;
     } else if e.outcome == Outcome::Success && text(v, "errorMessage").is_some() {
@@ -917,7 +932,9 @@ fn verb(name: &str, read_only: Option<bool>) -> &'static str {
         "Update" | "Modify" | "Change" | "Patch" | "Replace" | "Reset" | "Enable" | "Disable"
         | "Attach" | "Detach" | "Associate" | "Disassociate" | "Tag" | "Untag" | "Restore"
         | "Reboot" | "Authorize" | "Revoke" | "Rotate" | "Assign" | "Unassign" | "Leave"
-        | "Accept" | "Reject" | "Share" | "Apply" | "Configure" => "update",
+        | "Accept" | "Reject" | "Share" | "Apply" | "Configure" | "Failover" | "Promote" => {
+            "update"
+        }
         "Start" | "Resume" => "start",
         "Stop" | "Pause" | "Suspend" => "stop",
         "Invoke" | "Execute" | "Encrypt" | "Decrypt" | "Sign" | "Assume" | "Open" | "Connect" => {
@@ -1212,6 +1229,20 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_without_event_source() {
+        let v = serde_json::json!({"p_log_type": "AWS.CloudTrail", "eventName": "ConsoleLogin",
+            "userIdentity": {"type": "IAMUser", "userName": "some_user"},
+            "responseElements": {"ConsoleLogin": "Failure"}, "p_event_time": "2021-06-04 09:59:53.650807"});
+        let e = CloudTrail.normalize(&v).expect("normalizes");
+        assert_eq!(
+            (e.class, e.action.as_str(), e.outcome),
+            (Class::Authentication, "login", Outcome::Failure)
+        );
+        assert_eq!(e.service, None);
+        assert_eq!(e.time, t("2021-06-04T09:59:53.650807Z"));
+    }
+
+    #[test]
     fn detection_is_specific() {
         let f = CloudTrail;
         assert!(!f.detect(&serde_json::json!({"eventType": "user.session.start", "published": "2024-01-01T00:00:00Z"})));
@@ -1333,12 +1364,50 @@ mod tests {
                     && e.outcome == Outcome::Failure
             })
             .count();
-        assert!(root_fail >= 3, "{root_fail}");
-        for (name, _) in [("victim", 0), ("attacker", 1)] {
-            check_corpus(&format!(
-                "aws-cloudtrail/panther-labs__panther-analysis/test_scenarios/compromised-root-creds/{name}_cloudtrail.EXTRACTED_Logs.jsonl"
-            ));
+        assert!(root_fail >= 1, "{root_fail}");
+        let victim = check_corpus(
+            "aws-cloudtrail/panther-labs__panther-analysis/test_scenarios/compromised-root-creds/victim_cloudtrail.EXTRACTED_Logs.jsonl",
+        )
+        .unwrap_or_default();
+        assert_eq!(victim.len(), 4);
+        let attacker = check_corpus(
+            "aws-cloudtrail/panther-labs__panther-analysis/test_scenarios/compromised-root-creds/attacker_cloudtrail.EXTRACTED_Logs.jsonl",
+        )
+        .unwrap_or_default();
+        let events: Vec<&NormalizedEvent> = attacker
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .collect();
+        assert_eq!(events.len(), 12);
+        // Three failed root logins from Romania, then a success, then persistence.
+        for e in &events[..3] {
+            assert_eq!(
+                (e.class, e.action.as_str(), e.outcome),
+                (Class::Authentication, "login", Outcome::Failure)
+            );
+            assert_eq!(e.user.as_deref(), Some("root"));
+            assert_eq!(e.src_ip.as_deref(), Some("92.55.146.245"));
         }
+        assert_eq!(events[3].outcome, Outcome::Success);
+        assert_eq!(events[4].outcome, Outcome::Failure);
+        assert_eq!(
+            events[4]
+                .reason
+                .as_deref()
+                .map(|r| r.starts_with("NotOrganizationMasterAccountException")),
+            Some(true)
+        );
+        assert_eq!(
+            (events[5].class, events[5].action.as_str()),
+            (Class::Token, "issue")
+        );
+        assert_eq!(events[5].token_id.as_deref(), Some("AKIA5ZZZK44445XXFFVB"));
+        assert_eq!(
+            (events[6].class, events[6].action.as_str()),
+            (Class::Account, "create")
+        );
+        assert_eq!(events[6].target_user.as_deref(), Some("tracy_stone"));
+        assert_eq!(events[7].class, Class::RoleChange);
     }
 
     #[test]

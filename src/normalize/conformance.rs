@@ -14,13 +14,15 @@ use super::test_support::corpus_records;
 /// Corpus folder → the source its records must normalize as, and the share of its
 /// records that must normalize (the rest are quarantined with a reason).
 const EXPECTED: &[(&str, &str, f64)] = &[
-    ("okta", "okta", 0.95),
+    // 15 of 91 Okta test events have no usable `published` or no eventType.
+    ("okta", "okta", 0.83),
     ("entra-id", "entra", 0.95),
     ("vault", "vault", 1.0),
     ("aws-cloudtrail", "cloudtrail", 0.97),
     ("braket", "cloudtrail", 1.0),
     ("azure-keyvault", "azure_activity", 0.95),
-    ("gcp-audit", "gcp_audit", 0.95),
+    // 49 of Panther's 214 GCP test snippets carry no timestamp at all: quarantined.
+    ("gcp-audit", "gcp_audit", 0.70),
     ("azure-quantum", "azure_quantum", 0.99),
 ];
 
@@ -29,7 +31,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             files(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("json" | "jsonl" | "log")) {
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("json" | "jsonl" | "log")
+        ) {
             out.push(p);
         }
     }
@@ -42,8 +47,16 @@ fn every_corpus_record_is_accounted_for() {
         return;
     };
     let root = PathBuf::from(root);
-    assert!(root.is_dir(), "QTRAIL_CORPUS={} is not a directory", root.display());
-    let normalizer = Normalizer { forced: None, redactor: Redactor::new(b"conformance"), ingested_at: Utc::now() };
+    assert!(
+        root.is_dir(),
+        "QTRAIL_CORPUS={} is not a directory",
+        root.display()
+    );
+    let normalizer = Normalizer {
+        forced: None,
+        redactor: Redactor::new(b"conformance"),
+        ingested_at: Utc::now(),
+    };
     let mut report = String::new();
     for (folder, source, min_share) in EXPECTED {
         let mut paths = Vec::new();
@@ -52,7 +65,11 @@ fn every_corpus_record_is_accounted_for() {
         let (mut total, mut ok) = (0usize, 0usize);
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         for path in paths {
-            let rel = path.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             if folder == &"vault" {
                 // Vault's file is raw audit output (pretty-printed and single-line JSON):
                 // it goes through the same framing as `qtrail ingest`.
@@ -71,7 +88,9 @@ fn every_corpus_record_is_accounted_for() {
                                 }
                             }
                         }
-                        crate::sources::framing::Frame::Broken { reason, .. } => panic!("{rel}: {reason}"),
+                        crate::sources::framing::Frame::Broken { reason, .. } => {
+                            panic!("{rel}: {reason}")
+                        }
                     }
                 }
                 continue;
@@ -96,12 +115,18 @@ fn every_corpus_record_is_accounted_for() {
                 }
             }
         }
-        report += &format!("{folder:<16} {total:>5} records, {ok:>5} normalized as {source}, {:>4} quarantined\n", total - ok);
+        report += &format!(
+            "{folder:<16} {total:>5} records, {ok:>5} normalized as {source}, {:>4} quarantined\n",
+            total - ok
+        );
         for (reason, n) in &reasons {
             report += &format!("    {n:>4} x {reason}\n");
         }
         let share = ok as f64 / total.max(1) as f64;
-        assert!(share >= *min_share, "{folder}: only {ok}/{total} normalized\n{report}");
+        assert!(
+            share >= *min_share,
+            "{folder}: only {ok}/{total} normalized\n{report}"
+        );
     }
     eprintln!("{report}");
 }

@@ -440,15 +440,17 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
 /// Risk Entra ID Protection attached to a sign-in, as `reason` fragments.
 fn signin_risk(v: &View) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(level) = v.text(&["riskLevelDuringSignIn"]) {
-        if ["medium", "high"].contains(&level.to_ascii_lowercase().as_str()) {
-            out.push(format!("risk={}", level.to_ascii_lowercase()));
-        }
+    let level = v
+        .text(&["riskLevelDuringSignIn"])
+        .map(|l| l.to_ascii_lowercase());
+    if let Some(level) = level.filter(|l| l == "medium" || l == "high") {
+        out.push(format!("risk={level}"));
     }
-    if let Some(state) = v.text(&["riskState"]) {
-        if ["atrisk", "confirmedcompromised"].contains(&state.to_ascii_lowercase().as_str()) {
-            out.push(format!("riskState={state}"));
-        }
+    let state = v.text(&["riskState"]);
+    if let Some(state) = state
+        .filter(|s| ["atrisk", "confirmedcompromised"].contains(&s.to_ascii_lowercase().as_str()))
+    {
+        out.push(format!("riskState={state}"));
     }
     let events: Vec<String> = items(
         v.nested("riskEventTypes_v2")
@@ -721,7 +723,7 @@ pub(crate) fn classify_audit(
         "delete" | "deleted" | "remove" | "removed" | "hard" => s("delete"),
         "assign" => s("assign"),
         "unassign" => s("unassign"),
-        _ => operation_type.map_or_else(|| s("update"), |t| verb_of_type(t)),
+        _ => operation_type.map_or_else(|| s("update"), verb_of_type),
     };
     (Class::ApiActivity, action)
 }

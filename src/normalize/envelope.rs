@@ -21,22 +21,37 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
         Value::Object(map) => {
             let is_array = |k: &str| map.get(k).is_some_and(Value::is_array);
             // A record that has its own time or event name is never an envelope.
-            let looks_like_record = ["eventName", "eventType", "eventTime", "time", "published", "timestamp", "id"]
-                .iter()
-                .any(|k| map.contains_key(*k));
+            let looks_like_record = [
+                "eventName",
+                "eventType",
+                "eventTime",
+                "time",
+                "published",
+                "timestamp",
+                "id",
+            ]
+            .iter()
+            .any(|k| map.contains_key(*k));
             if is_array("Records") && !looks_like_record {
                 Some(&["Records"])
             } else if is_array("records") && !looks_like_record {
                 Some(&["records"])
             } else if map.get("eventType").and_then(Value::as_str) == Some("com.okta.event_hook")
-                && map.get("data").and_then(|d| d.get("events")).is_some_and(Value::is_array)
+                && map
+                    .get("data")
+                    .and_then(|d| d.get("events"))
+                    .is_some_and(Value::is_array)
             {
                 Some(&["data", "events"])
-            } else if is_array("value") && (map.len() == 1 || map.keys().any(|k| k.contains("odata") || k == "nextLink")) {
+            } else if is_array("value")
+                && (map.len() == 1 || map.keys().any(|k| k.contains("odata") || k == "nextLink"))
+            {
                 Some(&["value"])
             } else if is_array("entries") && (map.len() == 1 || map.contains_key("nextPageToken")) {
                 Some(&["entries"])
-            } else if is_array("jobs") && (map.len() == 1 || map.contains_key("count") || map.contains_key("offset")) {
+            } else if is_array("jobs")
+                && (map.len() == 1 || map.contains_key("count") || map.contains_key("offset"))
+            {
                 Some(&["jobs"])
             } else {
                 None
@@ -52,16 +67,26 @@ pub fn open(value: Value, bytes: &[u8]) -> Vec<(Value, Cow<'_, [u8]>)> {
     if envelope_path(&value).is_none() {
         return vec![(value, Cow::Borrowed(bytes))];
     }
-    let raw = match std::str::from_utf8(bytes).ok().and_then(|s| RawValue::from_string(s.trim().to_string()).ok()) {
+    let raw = match std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|s| RawValue::from_string(s.trim().to_string()).ok())
+    {
         Some(raw) => raw,
         None => return vec![(value, Cow::Borrowed(bytes))],
     };
     let mut out = Vec::new();
     open_into(value, raw, 0, &mut out);
-    out.into_iter().map(|(v, raw)| (v, Cow::Owned(raw.get().as_bytes().to_vec()))).collect()
+    out.into_iter()
+        .map(|(v, raw)| (v, Cow::Owned(raw.get().as_bytes().to_vec())))
+        .collect()
 }
 
-fn open_into(value: Value, raw: Box<RawValue>, depth: usize, out: &mut Vec<(Value, Box<RawValue>)>) {
+fn open_into(
+    value: Value,
+    raw: Box<RawValue>,
+    depth: usize,
+    out: &mut Vec<(Value, Box<RawValue>)>,
+) {
     let Some(path) = envelope_path(&value).filter(|_| depth < MAX_DEPTH) else {
         out.push((value, raw));
         return;
@@ -84,7 +109,8 @@ fn open_into(value: Value, raw: Box<RawValue>, depth: usize, out: &mut Vec<(Valu
 fn raw_at(raw: &RawValue, path: &[&str]) -> Option<Vec<Box<RawValue>>> {
     let mut cur: Box<RawValue> = RawValue::from_string(raw.get().to_string()).ok()?;
     for key in path {
-        let map: std::collections::HashMap<String, Box<RawValue>> = serde_json::from_str(cur.get()).ok()?;
+        let map: std::collections::HashMap<String, Box<RawValue>> =
+            serde_json::from_str(cur.get()).ok()?;
         cur = map.into_iter().find(|(k, _)| k == key)?.1;
     }
     serde_json::from_str(cur.get()).ok()
@@ -96,13 +122,19 @@ mod tests {
 
     fn open_str(s: &str) -> Vec<String> {
         let v: Value = serde_json::from_str(s).unwrap();
-        open(v, s.as_bytes()).into_iter().map(|(_, raw)| String::from_utf8(raw.into_owned()).unwrap()).collect()
+        open(v, s.as_bytes())
+            .into_iter()
+            .map(|(_, raw)| String::from_utf8(raw.into_owned()).unwrap())
+            .collect()
     }
 
     #[test]
     fn cloudtrail_file_yields_each_record_byte_for_byte() {
         let got = open_str(r#"{"Records": [{"eventName":"A",  "x":1}, {"eventName":"B"}]}"#);
-        assert_eq!(got, vec![r#"{"eventName":"A",  "x":1}"#, r#"{"eventName":"B"}"#]);
+        assert_eq!(
+            got,
+            vec![r#"{"eventName":"A",  "x":1}"#, r#"{"eventName":"B"}"#]
+        );
     }
 
     #[test]

@@ -117,19 +117,30 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         return Some(t.with_timezone(&Utc));
     }
     // Offsets without a colon (+0000) and other near-RFC-3339 forms.
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
             return Some(t.with_timezone(&Utc));
         }
     }
     // No zone at all: audit logs that omit it mean UTC.
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%Y %H:%M:%S",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(t.and_utc());
         }
     }
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return parse_time_value(&Value::Number(serde_json::Number::from_f64(s.parse().ok()?)?));
+        return parse_time_value(&Value::Number(serde_json::Number::from_f64(
+            s.parse().ok()?,
+        )?));
     }
     None
 }
@@ -145,24 +156,84 @@ pub fn seconds_between(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Op
 pub fn client_from_user_agent(ua: &str) -> Client {
     let u = ua.to_ascii_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| u.contains(n));
-    if has(&["jupyter", "ipykernel", "ipython", "notebook", "colab", "sagemaker-studio", "databricks"]) {
+    if has(&[
+        "jupyter",
+        "ipykernel",
+        "ipython",
+        "notebook",
+        "colab",
+        "sagemaker-studio",
+        "databricks",
+    ]) {
         Client::Notebook
     } else if has(&[
-        "github-actions", "github actions", "gitlab-runner", "gitlab-ci", "jenkins", "terraform",
-        "pulumi", "buildkite", "circleci", "azure-pipelines", "azuredevops", "argocd", "spinnaker",
-        "cloudformation", "ansible",
+        "github-actions",
+        "github actions",
+        "gitlab-runner",
+        "gitlab-ci",
+        "jenkins",
+        "terraform",
+        "pulumi",
+        "buildkite",
+        "circleci",
+        "azure-pipelines",
+        "azuredevops",
+        "argocd",
+        "spinnaker",
+        "cloudformation",
+        "ansible",
     ]) {
         Client::Pipeline
-    } else if has(&["aws-cli", "azure-cli", "azurecli", "google-cloud-sdk", "gcloud", "vault/", "okta-cli", "curl/", "wget/", "httpie", "powershell", "az.", "kubectl"]) {
+    } else if has(&[
+        "aws-cli",
+        "azure-cli",
+        "azurecli",
+        "google-cloud-sdk",
+        "gcloud",
+        "vault/",
+        "okta-cli",
+        "curl/",
+        "wget/",
+        "httpie",
+        "powershell",
+        "az.",
+        "kubectl",
+    ]) {
         Client::Cli
-    } else if has(&["console.amazonaws.com", "signin.amazonaws.com", "aws-internal/3", "portal.azure.com", "console.cloud.google.com"]) {
+    } else if has(&[
+        "console.amazonaws.com",
+        "signin.amazonaws.com",
+        "aws-internal/3",
+        "portal.azure.com",
+        "console.cloud.google.com",
+    ]) {
         Client::Console
     } else if has(&[
-        "boto3", "botocore", "aws-sdk", "qiskit", "braket", "azure-quantum", "azure-sdk", "azsdk", "google-api", "grpc-",
-        "python-requests", "python/", "go-http-client", "okhttp", "java/", "node-fetch", "axios", "okta-sdk", "hashicorp", "cirq", "pennylane",
+        "boto3",
+        "botocore",
+        "aws-sdk",
+        "qiskit",
+        "braket",
+        "azure-quantum",
+        "azure-sdk",
+        "azsdk",
+        "google-api",
+        "grpc-",
+        "python-requests",
+        "python/",
+        "go-http-client",
+        "okhttp",
+        "java/",
+        "node-fetch",
+        "axios",
+        "okta-sdk",
+        "hashicorp",
+        "cirq",
+        "pennylane",
     ]) {
         Client::Sdk
-    } else if u.ends_with(".amazonaws.com") || u == "aws internal" || u.starts_with("aws-internal") {
+    } else if u.ends_with(".amazonaws.com") || u == "aws internal" || u.starts_with("aws-internal")
+    {
         Client::Service
     } else if has(&["mozilla/", "chrome/", "safari/", "firefox/", "edg/"]) {
         Client::Browser
@@ -175,7 +246,14 @@ pub fn client_from_user_agent(ua: &str) -> Client {
 pub fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 80 {
-        format!("{}...", &s[..s.char_indices().take_while(|(i, _)| *i < 77).last().map_or(0, |(i, c)| i + c.len_utf8())])
+        format!(
+            "{}...",
+            &s[..s
+                .char_indices()
+                .take_while(|(i, _)| *i < 77)
+                .last()
+                .map_or(0, |(i, c)| i + c.len_utf8())]
+        )
     } else {
         s
     }

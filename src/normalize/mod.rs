@@ -33,6 +33,11 @@ pub trait Format: Sync {
     /// Maps the record onto the normalized event. `event_id`, `ingested_at` and
     /// `raw` are filled in by the caller.
     fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError>;
+    /// Dotted paths below which every string is a secret whatever its key is called
+    /// (fingerprinted before `normalize` runs).
+    fn secret_paths(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 impl std::fmt::Debug for dyn Format {
@@ -101,13 +106,16 @@ pub(crate) mod test_support {
         let v: Value = serde_json::from_str(json).expect("test record is valid JSON");
         let found = detect(&v).unwrap_or_else(|| panic!("no format detected for {json}"));
         assert_eq!(found.name(), format, "detected the wrong format for {json}");
-        found.normalize(&v).unwrap_or_else(|e| panic!("{format} failed: {e}"))
+        found
+            .normalize(&v)
+            .unwrap_or_else(|e| panic!("{format} failed: {e}"))
     }
 
     /// Reads every JSON record of a fixture file (JSON lines or one array).
     pub fn fixture(path: &str) -> Vec<Value> {
-        let text = std::fs::read_to_string(format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap_or_else(|e| panic!("fixture {path}: {e}"));
+        let text =
+            std::fs::read_to_string(format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_else(|e| panic!("fixture {path}: {e}"));
         serde_json::Deserializer::from_str(&text)
             .into_iter::<Value>()
             .map(|v| v.expect("fixture is valid JSON"))
@@ -125,14 +133,20 @@ pub(crate) mod test_support {
     pub fn corpus_records(rel: &str) -> Option<Vec<Value>> {
         let root = std::env::var("QTRAIL_CORPUS").ok()?;
         let path = std::path::Path::new(&root).join(rel);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("QTRAIL_CORPUS is set but {} cannot be read: {e}", path.display()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "QTRAIL_CORPUS is set but {} cannot be read: {e}",
+                path.display()
+            )
+        });
         let mut out = Vec::new();
         for v in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
             let v = v.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let items = match v {
                 Value::Array(items) => items,
-                Value::Object(ref m) if m.contains_key("Records") => m["Records"].as_array().cloned().unwrap_or_default(),
+                Value::Object(ref m) if m.contains_key("Records") => {
+                    m["Records"].as_array().cloned().unwrap_or_default()
+                }
                 other => vec![other],
             };
             for item in items {

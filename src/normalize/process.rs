@@ -43,7 +43,12 @@ pub struct Normalizer {
 impl Normalizer {
     /// Normalizes one framed record: one event per record, or per item of an envelope.
     pub fn run(&self, bytes: &[u8]) -> Vec<Result<NormalizedEvent, Rejection>> {
-        let reject = |stage, format, reason: String, bytes: &[u8]| Rejection { stage, format, reason, bytes: bytes.to_vec() };
+        let reject = |stage, format, reason: String, bytes: &[u8]| Rejection {
+            stage,
+            format,
+            reason,
+            bytes: bytes.to_vec(),
+        };
         let value: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(e) => {
@@ -61,9 +66,18 @@ impl Normalizer {
     }
 
     fn one(&self, mut value: Value, bytes: &[u8]) -> Result<NormalizedEvent, Rejection> {
-        let reject = |stage, format, reason: String| Rejection { stage, format, reason, bytes: bytes.to_vec() };
+        let reject = |stage, format, reason: String| Rejection {
+            stage,
+            format,
+            reason,
+            bytes: bytes.to_vec(),
+        };
         if !value.is_object() {
-            return Err(reject(Stage::Detect, None, format!("record is a JSON {}, not an object", kind(&value))));
+            return Err(reject(
+                Stage::Detect,
+                None,
+                format!("record is a JSON {}, not an object", kind(&value)),
+            ));
         }
         let format = match self.forced {
             Some(f) => f,
@@ -81,11 +95,23 @@ impl Normalizer {
             })?,
         };
         let native_id_source = bytes;
-        let scrubbed = self.redactor.scrub(&mut value);
-        let mut event = format
-            .normalize(&value)
-            .map_err(|e| reject(Stage::Normalize, Some(format.name()), format!("{}: {e}", format.name())))?;
-        let earliest = Utc.timestamp_opt(EARLIEST, 0).single().expect("valid constant");
+        let mut scrubbed = self.redactor.scrub(&mut value);
+        for path in format.secret_paths() {
+            if let Some(sub) = path.split('.').try_fold(&mut value, |v, k| v.get_mut(k)) {
+                scrubbed |= self.redactor.scrub_all(sub);
+            }
+        }
+        let mut event = format.normalize(&value).map_err(|e| {
+            reject(
+                Stage::Normalize,
+                Some(format.name()),
+                format!("{}: {e}", format.name()),
+            )
+        })?;
+        let earliest = Utc
+            .timestamp_opt(EARLIEST, 0)
+            .single()
+            .expect("valid constant");
         if event.time < earliest || event.time > self.ingested_at + MAX_FUTURE {
             return Err(reject(
                 Stage::Validate,
@@ -98,7 +124,11 @@ impl Normalizer {
             ));
         }
         event.ingested_at = self.ingested_at;
-        event.event_id = event_id(event.source.as_str(), event.source_id.as_deref(), native_id_source);
+        event.event_id = event_id(
+            event.source.as_str(),
+            event.source_id.as_deref(),
+            native_id_source,
+        );
         event.raw = if scrubbed {
             value.to_string()
         } else {

@@ -31,23 +31,55 @@ impl std::fmt::Debug for Redactor {
 /// Object keys whose string values are credentials, compared lower-case with
 /// `-` and `_` removed.
 const SECRET_KEYS: &[&str] = &[
-    "authorization", "proxyauthorization", "cookie", "setcookie", "xapikey", "apikey", "apitoken",
-    "clientsecret", "secret", "secretstring", "secretbinary", "secretvalue", "password", "passwd",
-    "passphrase", "privatekey", "secretaccesskey", "sastoken", "sharedaccesssignature", "connectionstring",
-    "credential", "assertion", "samlresponse", "otp", "passcode",
+    "authorization",
+    "proxyauthorization",
+    "cookie",
+    "setcookie",
+    "xapikey",
+    "apikey",
+    "apitoken",
+    "clientsecret",
+    "secret",
+    "secretstring",
+    "secretbinary",
+    "secretvalue",
+    "password",
+    "passwd",
+    "passphrase",
+    "privatekey",
+    "secretaccesskey",
+    "sastoken",
+    "sharedaccesssignature",
+    "connectionstring",
+    "credential",
+    "assertion",
+    "samlresponse",
+    "otp",
+    "passcode",
+    "passworddata",
+    "tokenvalue",
+    "privatekeydata",
+    "keymaterial",
+    "plaintext",
 ];
 
 /// Key endings that mark a credential (`sessionToken`, `client_secret`, `adminPassword`).
 const SECRET_KEY_SUFFIXES: &[&str] = &["token", "secret", "password", "apikey", "secretkey"];
 
 /// Key endings that look like a credential but name metadata about one.
-const NOT_SECRET_SUFFIXES: &[&str] = &["tokentype", "tokenid", "tokenpolicies", "tokenttl", "tokenissuetime"];
+const NOT_SECRET_SUFFIXES: &[&str] = &[
+    "tokentype",
+    "tokenid",
+    "tokenpolicies",
+    "tokenttl",
+    "tokenissuetime",
+];
 
 /// Secrets inside free text: `Bearer x`, URL parameters, JWTs, well-known token shapes.
 static INLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)(?P<scheme>\b(?:bearer|ssws)\s+)(?P<v1>[A-Za-z0-9._~+/=-]{16,})",
-        r#"|(?P<param>[?&;](?:sig|signature|x-amz-signature|x-amz-security-token|access_token|id_token|refresh_token|token|api_key|apikey|key|client_secret|password|code)=)(?P<v2>[^&#\s"']+)"#,
+        r#"|(?P<param>[?&;](?:sig|signature|x-amz-signature|[a-z_-]*token|id_token_hint|api_key|apikey|key|client_secret|password|code|assertion)=)(?P<v2>[^&#\s"']+)"#,
         r"|(?P<jwt>\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)",
         r"|(?P<shaped>\b(?:gh[pousr]_[A-Za-z0-9]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|hvs\.[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9_-]{20,}))",
         r"|(?P<pem>-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$))",
@@ -66,7 +98,9 @@ static JSON_PAIR: LazyLock<Regex> = LazyLock::new(|| {
 impl Redactor {
     /// A redactor keyed with the installation's key.
     pub fn new(key: &[u8]) -> Self {
-        Redactor { mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length") }
+        Redactor {
+            mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"),
+        }
     }
 
     /// The keyed fingerprint of a secret: `qfp:` and 24 hex digits.
@@ -96,13 +130,40 @@ impl Redactor {
                 changed
             }
             Value::Array(items) => items.iter_mut().fold(false, |c, v| self.scrub(v) | c),
-            Value::String(s) => match self.scrub_text(s) {
-                Some(clean) => {
-                    *s = clean;
-                    true
+            Value::String(s) => {
+                // JSON inside a string (Azure Activity's requestbody): scrub its keys too.
+                if s.len() > 2
+                    && (s.starts_with('{') || s.starts_with('['))
+                    && let Ok(mut inner) = serde_json::from_str::<Value>(s)
+                {
+                    if self.scrub(&mut inner) {
+                        *s = inner.to_string();
+                        return true;
+                    }
+                    return false;
                 }
-                None => false,
-            },
+                match self.scrub_text(s) {
+                    Some(clean) => {
+                        *s = clean;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// Fingerprints every string below `value`: for parts of a record that hold
+    /// secret values under arbitrary names (Vault's `response.data` with `log_raw`).
+    pub fn scrub_all(&self, value: &mut Value) -> bool {
+        match value {
+            Value::String(s) if !is_safe(s) => {
+                *s = self.fingerprint(s);
+                true
+            }
+            Value::Object(map) => map.values_mut().fold(false, |c, v| self.scrub_all(v) | c),
+            Value::Array(items) => items.iter_mut().fold(false, |c, v| self.scrub_all(v) | c),
             _ => false,
         }
     }
@@ -160,7 +221,11 @@ impl Redactor {
     fn secret_value(&self, s: &str) -> String {
         // Keep the scheme of an Authorization header: it tells Basic from Bearer.
         match s.split_once(' ') {
-            Some((scheme, rest)) if scheme.len() <= 12 && !rest.is_empty() && scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Some((scheme, rest))
+                if scheme.len() <= 12
+                    && !rest.is_empty()
+                    && scheme.chars().all(|c| c.is_ascii_alphabetic()) =>
+            {
                 format!("{scheme} {}", self.fingerprint(rest))
             }
             _ => self.fingerprint(s),
@@ -173,7 +238,19 @@ fn is_safe(s: &str) -> bool {
     s.starts_with(FINGERPRINT_PREFIX)
         || s.starts_with("hmac-sha256:")
         || s.len() < 4
-        || matches!(s.to_ascii_lowercase().as_str(), "redacted" | "<redacted>" | "***" | "****" | "null" | "none" | "true" | "false" | "hidden" | "placeholder")
+        || matches!(
+            s.to_ascii_lowercase().as_str(),
+            "redacted"
+                | "<redacted>"
+                | "***"
+                | "****"
+                | "null"
+                | "none"
+                | "true"
+                | "false"
+                | "hidden"
+                | "placeholder"
+        )
         || s.chars().all(|c| c == '*' || c == 'x' || c == 'X')
 }
 
@@ -189,11 +266,14 @@ fn is_secret_key(key: &str) -> bool {
         buf[n] = b.to_ascii_lowercase();
         n += 1;
     }
-    let Ok(k) = std::str::from_utf8(&buf[..n]) else { return false };
+    let Ok(k) = std::str::from_utf8(&buf[..n]) else {
+        return false;
+    };
     if SECRET_KEYS.contains(&k) {
         return true;
     }
-    SECRET_KEY_SUFFIXES.iter().any(|s| k.ends_with(s)) && !NOT_SECRET_SUFFIXES.iter().any(|s| k.ends_with(s))
+    SECRET_KEY_SUFFIXES.iter().any(|s| k.ends_with(s))
+        && !NOT_SECRET_SUFFIXES.iter().any(|s| k.ends_with(s))
 }
 
 #[cfg(test)]
@@ -210,14 +290,32 @@ mod tests {
         let mut v = json!({"headers": {"Authorization": "Bearer abcdefghijklmnop"}});
         assert!(r().scrub(&mut v));
         let got = v["headers"]["Authorization"].as_str().unwrap();
-        assert_eq!(got, format!("Bearer {}", r().fingerprint("abcdefghijklmnop")));
+        assert_eq!(
+            got,
+            format!("Bearer {}", r().fingerprint("abcdefghijklmnop"))
+        );
     }
 
     #[test]
     fn same_secret_same_fingerprint_other_key_other_fingerprint() {
         assert_eq!(r().fingerprint("s3cr3t"), r().fingerprint("s3cr3t"));
-        assert_ne!(r().fingerprint("s3cr3t"), Redactor::new(b"other").fingerprint("s3cr3t"));
+        assert_ne!(
+            r().fingerprint("s3cr3t"),
+            Redactor::new(b"other").fingerprint("s3cr3t")
+        );
         assert_ne!(r().fingerprint("s3cr3t"), r().fingerprint("s3cr3u"));
+    }
+
+    #[test]
+    fn json_inside_strings_and_whole_subtrees() {
+        let mut v = json!({"properties": {"requestbody": "{\"parameters\":{\"adminPassword\":\"Pa55word!x\"}}"}});
+        assert!(r().scrub(&mut v));
+        assert!(!v.to_string().contains("Pa55word"), "{v}");
+        let mut data = json!({"data": {"api": "plain-value", "n": 3, "h": "hmac-sha256:ab"}});
+        assert!(r().scrub_all(&mut data));
+        assert_eq!(data["data"]["api"], json!(r().fingerprint("plain-value")));
+        assert_eq!(data["data"]["h"], json!("hmac-sha256:ab"));
+        assert_eq!(data["data"]["n"], json!(3));
     }
 
     #[test]
@@ -230,11 +328,15 @@ mod tests {
 
     #[test]
     fn sas_signatures_and_url_tokens_are_replaced_in_place() {
-        let mut v = json!({"uri": "https://x.blob.core.windows.net/c?sv=2020&sig=AbCdEf123%2B&se=2050"});
+        let mut v =
+            json!({"uri": "https://x.blob.core.windows.net/c?sv=2020&sig=AbCdEf123%2B&se=2050"});
         assert!(r().scrub(&mut v));
         let s = v["uri"].as_str().unwrap();
         assert!(!s.contains("AbCdEf123"), "{s}");
-        assert!(s.starts_with("https://x.blob.core.windows.net/c?sv=2020&sig=qfp:"), "{s}");
+        assert!(
+            s.starts_with("https://x.blob.core.windows.net/c?sv=2020&sig=qfp:"),
+            "{s}"
+        );
         assert!(s.ends_with("&se=2050"), "{s}");
         let mut placeholder = json!({"uri": "https://x/c?sig=PLACEHOLDER"});
         assert!(!r().scrub(&mut placeholder));
@@ -243,8 +345,15 @@ mod tests {
     #[test]
     fn jwts_and_known_token_shapes_in_free_text() {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
-        let clean = r().scrub_text(&format!("used {jwt} and ghp_abcdefghijklmnopqrstuvwxyz0123")).unwrap();
-        assert!(!clean.contains("eyJzdWIi") && !clean.contains("ghp_abc"), "{clean}");
+        let clean = r()
+            .scrub_text(&format!(
+                "used {jwt} and ghp_abcdefghijklmnopqrstuvwxyz0123"
+            ))
+            .unwrap();
+        assert!(
+            !clean.contains("eyJzdWIi") && !clean.contains("ghp_abc"),
+            "{clean}"
+        );
     }
 
     #[test]

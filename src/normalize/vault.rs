@@ -27,6 +27,16 @@ impl Format for Vault {
         "vault"
     }
 
+    /// With `log_raw` (or non-HMAC'd fields) secret values sit here under any name.
+    fn secret_paths(&self) -> &'static [&'static str] {
+        &[
+            "request.data",
+            "response.data",
+            "response.secret",
+            "response.wrap_info.token",
+        ]
+    }
+
     fn detect(&self, record: &Value) -> bool {
         let Some(obj) = record.as_object() else {
             return false;
@@ -119,9 +129,17 @@ impl Format for Vault {
             .filter(|p| !p.is_empty())
             .or_else(|| text(record, "request.namespace.id"));
 
+        // A request and its response share `request.id`, so the entry type is part of
+        // the id; so is the time, so that two entries that reuse an id (hand-made
+        // samples do) stay two events while a replayed entry is still the same one.
         let id = text(record, "request.id").or_else(|| text(record, "response.id"));
         ev.request_id = id.clone();
-        ev.source_id = id.map(|id| format!("{id}:{entry_type}"));
+        ev.source_id = id.map(|id| {
+            format!(
+                "{id}:{entry_type}:{}",
+                time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            )
+        });
 
         // Outcome: an error is a failure; a response without one is a success; a
         // request entry says nothing yet (its response tells).
@@ -549,7 +567,7 @@ mod tests {
         assert_eq!(req.src_ip.as_deref(), Some("203.0.113.24"));
         assert_eq!(
             req.source_id.as_deref(),
-            Some("6b2f0a8e-3c51-4d7e-9a10-1f2e3d4c5b6a:request")
+            Some("6b2f0a8e-3c51-4d7e-9a10-1f2e3d4c5b6a:request:2025-03-04T09:15:02.114520Z")
         );
         assert_eq!(
             req.request_id.as_deref(),
@@ -578,7 +596,7 @@ mod tests {
         assert_eq!(resp.roles, vec!["default", "quantum-dev"]);
         assert_eq!(
             resp.source_id.as_deref(),
-            Some("6b2f0a8e-3c51-4d7e-9a10-1f2e3d4c5b6a:response")
+            Some("6b2f0a8e-3c51-4d7e-9a10-1f2e3d4c5b6a:response:2025-03-04T09:15:02.198730Z")
         );
         assert_eq!(resp.service.as_deref(), Some("userpass"));
         assert_ne!(req.source_id, resp.source_id);
@@ -820,7 +838,10 @@ mod tests {
         );
         assert_eq!(first.resource.as_deref(), Some("sys/audit/test"));
         assert_eq!(first.outcome, Outcome::Unknown);
-        assert_eq!(first.source_id.as_deref(), Some("req-001:request"));
+        assert_eq!(
+            first.source_id.as_deref(),
+            Some("req-001:request:2025-08-25T14:00:00.123456789Z")
+        );
         assert_eq!(first.tenant.as_deref(), Some("root"));
 
         // The pretty-printed root-token delete.
@@ -831,7 +852,10 @@ mod tests {
 
         let ok = Vault.normalize(&records[2]).expect("third entry");
         assert_eq!(ok.outcome, Outcome::Success);
-        assert_eq!(ok.source_id.as_deref(), Some("res-001:response"));
+        assert_eq!(
+            ok.source_id.as_deref(),
+            Some("res-001:response:2025-08-25T14:02:00.111213141Z")
+        );
 
         let denied = Vault.normalize(&records[3]).expect("fourth entry");
         assert_eq!(denied.outcome, Outcome::Failure);

@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::event::event_schema;
@@ -29,19 +31,40 @@ pub async fn session(dir: &DataDir) -> Result<SessionContext> {
     let config = SessionConfig::new().with_information_schema(true);
     let ctx = SessionContext::new_with_config(config);
     register(&ctx, "events", &dir.events_dir(), event_schema(), true).await?;
-    register(&ctx, "quarantine", &dir.quarantine_dir(), quarantine_schema(), false).await?;
+    register(
+        &ctx,
+        "quarantine",
+        &dir.quarantine_dir(),
+        quarantine_schema(),
+        false,
+    )
+    .await?;
     Ok(ctx)
 }
 
-async fn register(ctx: &SessionContext, name: &str, path: &std::path::Path, schema: SchemaRef, by_day: bool) -> Result<()> {
-    let url = format!("{}/", path.canonicalize().with_context(|| format!("{} is missing", path.display()))?.display());
+async fn register(
+    ctx: &SessionContext,
+    name: &str,
+    path: &std::path::Path,
+    schema: SchemaRef,
+    by_day: bool,
+) -> Result<()> {
+    let url = format!(
+        "{}/",
+        path.canonicalize()
+            .with_context(|| format!("{} is missing", path.display()))?
+            .display()
+    );
     let url = ListingTableUrl::parse(&url)?;
-    let mut options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let mut options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     if by_day {
         // `dt` is the day partition: a `WHERE dt >= '2026-11-01'` reads only those folders.
         options = options.with_table_partition_cols(vec![("dt".to_string(), DataType::Utf8)]);
     }
-    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
     ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
 }
@@ -72,7 +95,9 @@ pub fn render(batches: &[RecordBatch], format: OutputFormat) -> Result<String> {
         OutputFormat::Csv => {
             let mut out = Vec::new();
             {
-                let mut w = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(&mut out);
+                let mut w = datafusion::arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(&mut out);
                 for b in batches {
                     w.write(b)?;
                 }

@@ -52,7 +52,10 @@ pub fn expand(args: &[PathBuf]) -> io::Result<Vec<Input>> {
         } else {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
-                format!("input {} does not exist (give a file, a directory or - for stdin)", arg.display()),
+                format!(
+                    "input {} does not exist (give a file, a directory or - for stdin)",
+                    arg.display()
+                ),
             ));
         }
     }
@@ -82,7 +85,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 fn looks_like_log(path: &Path) -> bool {
     match path.extension().and_then(|e| e.to_str()) {
         None => true,
-        Some(ext) => matches!(ext.to_ascii_lowercase().as_str(), "json" | "jsonl" | "ndjson" | "log" | "gz" | "txt"),
+        Some(ext) => matches!(
+            ext.to_ascii_lowercase().as_str(),
+            "json" | "jsonl" | "ndjson" | "log" | "gz" | "txt"
+        ),
     }
 }
 
@@ -103,13 +109,20 @@ impl<R: Read> Read for Counting<R> {
 /// Opens an input for reading, decompressing gzip transparently. `progress`
 /// counts the bytes read from the file itself (before decompression).
 pub fn open(input: &Input, progress: Arc<AtomicU64>) -> io::Result<Box<dyn Read + Send>> {
-    let raw: Box<dyn Read + Send> = match input {
-        Input::Path(p) => Box::new(File::open(p).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
-        })?),
-        Input::Stdin => Box::new(io::stdin()),
-    };
-    let mut reader = BufReader::with_capacity(256 * 1024, Counting { inner: raw, read: progress });
+    let raw: Box<dyn Read + Send> =
+        match input {
+            Input::Path(p) => Box::new(File::open(p).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
+            })?),
+            Input::Stdin => Box::new(io::stdin()),
+        };
+    let mut reader = BufReader::with_capacity(
+        256 * 1024,
+        Counting {
+            inner: raw,
+            read: progress,
+        },
+    );
     let head = reader.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(MultiGzDecoder::new(reader)))

@@ -133,14 +133,19 @@ impl<R: Read> Framer<R> {
     }
 
     fn position_of(&self, idx: usize, line: u64) -> Position {
-        Position { offset: self.base + idx as u64, line }
+        Position {
+            offset: self.base + idx as u64,
+            line,
+        }
     }
 
     /// Skips whitespace (and, inside arrays, commas); counts lines.
     fn skip_separators(&mut self, commas: bool) -> io::Result<Option<u8>> {
         loop {
             let mut keep = self.pos;
-            let Some(b) = self.peek(&mut keep)? else { return Ok(None) };
+            let Some(b) = self.peek(&mut keep)? else {
+                return Ok(None);
+            };
             match b {
                 b'\n' => {
                     self.line += 1;
@@ -229,7 +234,11 @@ impl<R: Read> Framer<R> {
                 }
                 (Mode::Array | Mode::Envelope, b']') => {
                     self.pos += 1;
-                    self.mode = if self.mode == Mode::Envelope { Mode::EnvelopeTail } else { Mode::Top };
+                    self.mode = if self.mode == Mode::Envelope {
+                        Mode::EnvelopeTail
+                    } else {
+                        Mode::Top
+                    };
                 }
                 (Mode::Array | Mode::Envelope, b'{' | b'[') => return self.value().map(Some),
                 (Mode::EnvelopeTail, b'}') => {
@@ -239,7 +248,10 @@ impl<R: Read> Framer<R> {
                 (Mode::EnvelopeTail, _) => {
                     // Other keys beside the records array: metadata, not records.
                     let skipped = self.garbage(true)?;
-                    tracing::debug!(?skipped, "ignored envelope metadata after the records array");
+                    tracing::debug!(
+                        ?skipped,
+                        "ignored envelope metadata after the records array"
+                    );
                 }
                 (Mode::Top, _) => return self.garbage(false).map(Some),
                 (Mode::Array | Mode::Envelope, _) => {
@@ -261,7 +273,9 @@ impl<R: Read> Framer<R> {
         let start_pos = self.position_of(start, start_line);
         let mut sample = Vec::new();
         loop {
-            let Some(b) = self.peek(&mut start)? else { break };
+            let Some(b) = self.peek(&mut start)? else {
+                break;
+            };
             if b == b'\n' || (in_array && (b == b',' || b == b']')) {
                 break;
             }
@@ -274,7 +288,11 @@ impl<R: Read> Framer<R> {
             }
         }
         let shown = String::from_utf8_lossy(&sample[..sample.len().min(40)]).into_owned();
-        Ok(Frame::Broken { bytes: sample, pos: start_pos, reason: format!("not JSON: line starts with {shown:?}") })
+        Ok(Frame::Broken {
+            bytes: sample,
+            pos: start_pos,
+            reason: format!("not JSON: line starts with {shown:?}"),
+        })
     }
 
     /// Frames one JSON object or array starting at `pos`.
@@ -312,7 +330,11 @@ impl<R: Read> Framer<R> {
             if in_string {
                 // Fast path: jump to the next byte that matters inside a string.
                 let rest = &self.buf[self.pos..];
-                let skip = if escape { 0 } else { memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len()) };
+                let skip = if escape {
+                    0
+                } else {
+                    memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len())
+                };
                 self.pos += skip;
                 if self.pos >= self.buf.len() {
                     continue;
@@ -332,7 +354,9 @@ impl<R: Read> Framer<R> {
                     return Ok(Frame::Broken {
                         bytes,
                         pos: start_pos,
-                        reason: format!("malformed JSON: unterminated string in the record at line {start_line}"),
+                        reason: format!(
+                            "malformed JSON: unterminated string in the record at line {start_line}"
+                        ),
                     });
                 }
                 self.pos += 1;
@@ -357,7 +381,10 @@ impl<R: Read> Framer<R> {
                                         ),
                                     }
                                 }
-                                None => Frame::Record { bytes: self.buf[start..self.pos].to_vec(), pos: start_pos },
+                                None => Frame::Record {
+                                    bytes: self.buf[start..self.pos].to_vec(),
+                                    pos: start_pos,
+                                },
                             });
                         }
                     }
@@ -386,7 +413,10 @@ impl<R: Read> Framer<R> {
                 self.pos += 1;
             }
             if oversized.is_none() && self.pos - start > self.max_record {
-                oversized = Some((self.buf[start..start + OVERSIZED_SAMPLE.min(self.max_record)].to_vec(), 0));
+                oversized = Some((
+                    self.buf[start..start + OVERSIZED_SAMPLE.min(self.max_record)].to_vec(),
+                    0,
+                ));
             }
         }
     }
@@ -411,7 +441,9 @@ mod tests {
     use super::*;
 
     fn frames(input: &str) -> Vec<Frame> {
-        Framer::new(input.as_bytes(), 1024).map(|f| f.unwrap()).collect()
+        Framer::new(input.as_bytes(), 1024)
+            .map(|f| f.unwrap())
+            .collect()
     }
 
     fn records(input: &str) -> Vec<String> {
@@ -437,7 +469,14 @@ mod tests {
     #[test]
     fn json_lines_and_pretty_printed_values_mix() {
         let input = "{\"a\":1}\n{\n  \"b\": {\"c\": \"}\"}\n}\n\n{\"d\":\"x\\\"y\"}\n";
-        assert_eq!(records(input), vec!["{\"a\":1}", "{\n  \"b\": {\"c\": \"}\"}\n}", "{\"d\":\"x\\\"y\"}"]);
+        assert_eq!(
+            records(input),
+            vec![
+                "{\"a\":1}",
+                "{\n  \"b\": {\"c\": \"}\"}\n}",
+                "{\"d\":\"x\\\"y\"}"
+            ]
+        );
         let lines: Vec<u64> = frames(input)
             .iter()
             .map(|f| match f {
@@ -450,9 +489,18 @@ mod tests {
 
     #[test]
     fn top_level_array_and_envelopes_yield_elements() {
-        assert_eq!(records("[{\"a\":1}, {\"b\":2}]"), vec!["{\"a\":1}", "{\"b\":2}"]);
-        assert_eq!(records("\u{feff}{\"Records\": [{\"a\":1},\n {\"b\":2}]}"), vec!["{\"a\":1}", "{\"b\":2}"]);
-        assert_eq!(records("{ \"records\" :\n[ {\"a\":1} ] }{\"c\":3}"), vec!["{\"a\":1}", "{\"c\":3}"]);
+        assert_eq!(
+            records("[{\"a\":1}, {\"b\":2}]"),
+            vec!["{\"a\":1}", "{\"b\":2}"]
+        );
+        assert_eq!(
+            records("\u{feff}{\"Records\": [{\"a\":1},\n {\"b\":2}]}"),
+            vec!["{\"a\":1}", "{\"b\":2}"]
+        );
+        assert_eq!(
+            records("{ \"records\" :\n[ {\"a\":1} ] }{\"c\":3}"),
+            vec!["{\"a\":1}", "{\"c\":3}"]
+        );
     }
 
     #[test]
@@ -514,7 +562,9 @@ mod tests {
             }
         }
         let input = "{\"Records\":[{\"a\":\"x\"},{\"b\":[1,2]}]}\n{\"c\":3}";
-        let got: Vec<Frame> = Framer::new(OneByte(input.as_bytes()), 1024).map(|f| f.unwrap()).collect();
+        let got: Vec<Frame> = Framer::new(OneByte(input.as_bytes()), 1024)
+            .map(|f| f.unwrap())
+            .collect();
         assert_eq!(got.len(), 3, "{got:?}");
     }
 }

@@ -25,7 +25,10 @@ pub struct WriterLimits {
 
 impl Default for WriterLimits {
     fn default() -> Self {
-        WriterLimits { file_rows: 128 * 1024, buffered_rows: 192 * 1024 }
+        WriterLimits {
+            file_rows: 128 * 1024,
+            buffered_rows: 192 * 1024,
+        }
     }
 }
 
@@ -67,7 +70,13 @@ pub fn id_bits(event_id: &str) -> u128 {
 impl EventWriter {
     /// A writer into `dir`'s events table.
     pub fn new(dir: DataDir, limits: WriterLimits) -> Self {
-        EventWriter { dir, limits, days: HashMap::new(), buffered: 0, files: Vec::new() }
+        EventWriter {
+            dir,
+            limits,
+            days: HashMap::new(),
+            buffered: 0,
+            files: Vec::new(),
+        }
     }
 
     /// Buffers one event unless it is already stored; may write files.
@@ -75,7 +84,14 @@ impl EventWriter {
         let day = event.day();
         if !self.days.contains_key(&day) {
             let known = self.stored_ids(&day)?;
-            self.days.insert(day.clone(), DayBuffer { builder: EventBatchBuilder::default(), rows: 0, known });
+            self.days.insert(
+                day.clone(),
+                DayBuffer {
+                    builder: EventBatchBuilder::default(),
+                    rows: 0,
+                    known,
+                },
+            );
         }
         let buf = self.days.get_mut(&day).expect("inserted above");
         if !buf.known.insert(id_bits(&event.event_id)) {
@@ -87,7 +103,11 @@ impl EventWriter {
         if buf.rows >= self.limits.file_rows {
             self.flush_day(&day)?;
         } else if self.buffered >= self.limits.buffered_rows {
-            let largest = self.days.iter().max_by_key(|(_, b)| b.rows).map(|(d, _)| d.clone());
+            let largest = self
+                .days
+                .iter()
+                .max_by_key(|(_, b)| b.rows)
+                .map(|(d, _)| d.clone());
             if let Some(day) = largest {
                 self.flush_day(&day)?;
             }
@@ -107,12 +127,17 @@ impl EventWriter {
     fn flush_day(&mut self, day: &str) -> Result<()> {
         // Dropping the buffer drops its id set too: memory stays bounded by what
         // is buffered, and the next event of this day reloads ids from disk.
-        let Some(mut buf) = self.days.remove(day) else { return Ok(()) };
+        let Some(mut buf) = self.days.remove(day) else {
+            return Ok(());
+        };
         self.buffered -= buf.rows;
         if buf.rows == 0 {
             return Ok(());
         }
-        let batch = buf.builder.finish().context("cannot build the events batch")?;
+        let batch = buf
+            .builder
+            .finish()
+            .context("cannot build the events batch")?;
         let batch = sort_by_time(batch)?;
         let path = write_atomic(&self.dir.day_dir(day), event_schema(), &[batch])
             .with_context(|| format!("cannot write the events of {day}"))?;
@@ -133,7 +158,9 @@ impl EventWriter {
 }
 
 /// Orders a batch by event time, so row-group statistics prune time ranges well.
-fn sort_by_time(batch: datafusion::arrow::record_batch::RecordBatch) -> Result<datafusion::arrow::record_batch::RecordBatch> {
+fn sort_by_time(
+    batch: datafusion::arrow::record_batch::RecordBatch,
+) -> Result<datafusion::arrow::record_batch::RecordBatch> {
     use datafusion::arrow::compute::{sort_to_indices, take_record_batch};
     let idx = batch.schema().index_of("time")?;
     let order = sort_to_indices(batch.column(idx), None, None)?;
@@ -148,7 +175,9 @@ pub fn count_by_day(dir: &DataDir) -> Result<BTreeMap<String, usize>> {
         for f in parquet_files(&dir.day_dir(&day))? {
             let file = std::fs::File::open(&f)?;
             let meta = datafusion::parquet::file::reader::SerializedFileReader::new(file)?;
-            n += datafusion::parquet::file::reader::FileReader::metadata(&meta).file_metadata().num_rows() as usize;
+            n += datafusion::parquet::file::reader::FileReader::metadata(&meta)
+                .file_metadata()
+                .num_rows() as usize;
         }
         out.insert(day, n);
     }

@@ -28,7 +28,10 @@ impl DataDir {
         let root = root.into();
         for sub in ["events", "quarantine"] {
             fs::create_dir_all(root.join(sub)).with_context(|| {
-                format!("cannot create the data directory {} (choose another with --data-dir)", root.display())
+                format!(
+                    "cannot create the data directory {} (choose another with --data-dir)",
+                    root.display()
+                )
             })?;
         }
         Ok(DataDir { root })
@@ -74,13 +77,17 @@ impl DataDir {
                 let mut key = Vec::new();
                 f.read_to_end(&mut key)?;
                 if key.len() < 16 {
-                    bail!("the key file {} is shorter than 16 bytes: restore it from backup (fingerprints depend on it)", path.display());
+                    bail!(
+                        "the key file {} is shorter than 16 bytes: restore it from backup (fingerprints depend on it)",
+                        path.display()
+                    );
                 }
                 Ok(key)
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let mut key = vec![0u8; 32];
-                getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness for the key: {e}"))?;
+                getrandom::fill(&mut key)
+                    .map_err(|e| anyhow::anyhow!("no randomness for the key: {e}"))?;
                 let tmp = self.root.join(".key.tmp");
                 let mut opts = OpenOptions::new();
                 opts.write(true).create(true).truncate(true);
@@ -104,7 +111,9 @@ impl DataDir {
                 sync_dir(&self.root)?;
                 Ok(key)
             }
-            Err(e) => Err(e).with_context(|| format!("cannot read the key file {}", path.display())),
+            Err(e) => {
+                Err(e).with_context(|| format!("cannot read the key file {}", path.display()))
+            }
         }
     }
 
@@ -117,7 +126,10 @@ impl DataDir {
             .open(self.root.join(".lock"))
             .context("cannot create the lock file")?;
         if f.try_lock().is_err() {
-            tracing::warn!("another qtrail process is writing to {}; waiting for it", self.root.display());
+            tracing::warn!(
+                "another qtrail process is writing to {}; waiting for it",
+                self.root.display()
+            );
             f.lock().context("cannot lock the data directory")?;
         }
         Ok(f)
@@ -140,7 +152,10 @@ impl DataDir {
             }
         }
         if removed > 0 {
-            tracing::info!(removed, "removed temporary files left by an interrupted run");
+            tracing::info!(
+                removed,
+                "removed temporary files left by an interrupted run"
+            );
         }
         Ok(removed)
     }
@@ -166,7 +181,10 @@ pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
         Ok(entries) => {
             for entry in entries {
                 let path = entry?.path();
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if name.ends_with(".parquet") && !name.starts_with('.') {
                     out.push(path);
                 }

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use datafusion::arrow::array::{Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 
@@ -23,11 +23,17 @@ pub fn write_atomic(dir: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> R
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut suffix = [0u8; 6];
     getrandom::fill(&mut suffix).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let name = format!("part-{}-{}.parquet", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"), hex::encode(suffix));
+    let name = format!(
+        "part-{}-{}.parquet",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+        hex::encode(suffix)
+    );
     let tmp = dir.join(format!(".{name}.tmp"));
     let path = dir.join(&name);
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("zstd level 1 is valid")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).expect("zstd level 1 is valid"),
+        ))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build();
     let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
@@ -38,7 +44,8 @@ pub fn write_atomic(dir: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> R
     let file = writer.into_inner()?;
     file.sync_all()?;
     drop(file);
-    fs::rename(&tmp, &path).with_context(|| format!("cannot rename {} into place", tmp.display()))?;
+    fs::rename(&tmp, &path)
+        .with_context(|| format!("cannot rename {} into place", tmp.display()))?;
     sync_dir(dir)?;
     Ok(path)
 }
@@ -59,7 +66,12 @@ pub fn read_string_column(path: &Path, column: &str, mut each: impl FnMut(&str))
             .column(0)
             .as_any()
             .downcast_ref::<StringArray>()
-            .with_context(|| format!("column {column} of {} is not a string column", path.display()))?;
+            .with_context(|| {
+                format!(
+                    "column {column} of {} is not a string column",
+                    path.display()
+                )
+            })?;
         for i in 0..col.len() {
             if col.is_valid(i) {
                 each(col.value(i));

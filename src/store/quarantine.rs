@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use datafusion::arrow::array::{ArrayRef, BinaryBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use datafusion::arrow::array::{
+    ArrayRef, BinaryBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 use sha2::{Digest, Sha256};
@@ -83,7 +85,11 @@ pub fn quarantine_schema() -> SchemaRef {
         .get_or_init(|| {
             Arc::new(Schema::new(vec![
                 Field::new("quarantine_id", DataType::Utf8, false),
-                Field::new("quarantined_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+                Field::new(
+                    "quarantined_at",
+                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                    false,
+                ),
                 Field::new("input", DataType::Utf8, false),
                 Field::new("line", DataType::Int64, false),
                 Field::new("byte_offset", DataType::Int64, false),
@@ -115,7 +121,12 @@ impl QuarantineWriter {
                 known.insert(id.to_string());
             })?;
         }
-        Ok(QuarantineWriter { dir, known, pending: Vec::new(), at: Utc::now() })
+        Ok(QuarantineWriter {
+            dir,
+            known,
+            pending: Vec::new(),
+            at: Utc::now(),
+        })
     }
 
     /// Buffers one record; false if it was already quarantined.
@@ -174,7 +185,8 @@ impl QuarantineWriter {
             Arc::new(raw_text.finish()),
         ];
         let batch = RecordBatch::try_new(quarantine_schema(), columns)?;
-        write_atomic(&self.dir.quarantine_dir(), quarantine_schema(), &[batch]).context("cannot write quarantine")?;
+        write_atomic(&self.dir.quarantine_dir(), quarantine_schema(), &[batch])
+            .context("cannot write quarantine")?;
         Ok(())
     }
 }

@@ -272,10 +272,7 @@ impl<R: Read> Framer<R> {
         let mut start = self.pos;
         let start_pos = self.position_of(start, start_line);
         let mut sample = Vec::new();
-        loop {
-            let Some(b) = self.peek(&mut start)? else {
-                break;
-            };
+        while let Some(b) = self.peek(&mut start)? {
             if b == b'\n' || (in_array && (b == b',' || b == b']')) {
                 break;
             }

@@ -22,6 +22,7 @@ use crate::normalize::redact::Redactor;
 use crate::sources::file::{Input, open};
 use crate::sources::framing::{Frame, Framer, Position};
 use crate::store::events::{EventWriter, Pushed, WriterLimits};
+use crate::store::index::{EventIndex, Reconciled};
 use crate::store::layout::DataDir;
 use crate::store::quarantine::{QuarantineWriter, Quarantined, Stage};
 use crate::vocab::Source;
@@ -79,6 +80,10 @@ pub struct IngestSummary {
     pub elapsed: Duration,
     /// Parquet files written.
     pub files: usize,
+    /// What the reconcile at the start changed in the search index.
+    pub reconciled: Reconciled,
+    /// Time the writer spent on the search index.
+    pub index_time: Duration,
 }
 
 impl IngestSummary {
@@ -119,9 +124,17 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
         redactor: Redactor::new(&key),
         ingested_at: Utc::now(),
     };
-    let mut events = EventWriter::new(dir.clone(), opts.limits);
+    // Parquet is the truth: first bring the index in line with whatever an
+    // interrupted run left, then index each new file as it is written.
+    let index = EventIndex::open_or_create(dir)?;
+    let mut index_writer = index.writer()?;
+    let reconciled = index_writer.reconcile(&index, dir)?;
+    let mut events = EventWriter::new(dir.clone(), opts.limits).with_index(index_writer);
     let mut quarantine = QuarantineWriter::new(dir.clone())?;
-    let mut summary = IngestSummary::default();
+    let mut summary = IngestSummary {
+        reconciled,
+        ..Default::default()
+    };
 
     let bytes_read = Arc::new(AtomicU64::new(0));
     let total_size: Option<u64> = opts.inputs.iter().map(Input::size).sum();
@@ -248,6 +261,7 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
         bar.finish_and_clear();
     }
     summary.files = files.len();
+    summary.index_time = events.index_time();
     summary.bytes = bytes_read.load(Ordering::Relaxed);
     summary.elapsed = started.elapsed();
     Ok(summary)

@@ -349,6 +349,13 @@ fn killed_mid_ingest_leaves_no_partial_file_and_a_rerun_completes_without_duplic
         );
         let stored = rows[0]["n"].as_u64().unwrap();
         assert!(stored <= n);
+        // The index never points past Parquet: it may lag (the next run repairs it).
+        if data.join("index").join("meta.json").exists() {
+            assert!(
+                index_count(&data) <= stored,
+                "index ahead of Parquet after kill {round}"
+            );
+        }
         if stored < n {
             interrupted += 1;
         }
@@ -369,6 +376,20 @@ fn killed_mid_ingest_leaves_no_partial_file_and_a_rerun_completes_without_duplic
         "every generated event is stored once"
     );
     assert_eq!(rows[0]["ids"].as_u64().unwrap(), n);
+    assert_eq!(
+        index_count(&data),
+        n,
+        "the index holds every stored event once"
+    );
+    let distinct_users = sql_rows(
+        &data,
+        "SELECT count(*) AS n FROM events WHERE user = 'user007@example.org'",
+    );
+    assert_eq!(
+        search_count(&data, "user:user007@example.org"),
+        distinct_users[0]["n"].as_u64().unwrap(),
+        "a field search finds exactly what SQL finds"
+    );
     assert!(
         walk_if(&data)
             .iter()
@@ -407,4 +428,239 @@ fn sql_errors_and_unknown_formats_say_what_to_do() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SQL error"));
+}
+
+/// Runs `qtrail search` and returns its stdout lines.
+fn search(data: &Path, args: &[&str]) -> Vec<String> {
+    ok(qtrail(data).arg("search").args(args).output().unwrap())
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The total count `qtrail search` reports for a query.
+fn search_count(data: &Path, query: &str) -> u64 {
+    let lines = search(data, &["--limit", "1", query]);
+    let first = lines.first().expect("a count line");
+    first
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {first:?}"))
+}
+
+/// Every event in the index.
+fn index_count(data: &Path) -> u64 {
+    search_count(data, "*")
+}
+
+/// `job_id`s of a JSON search, in output order.
+fn search_jobs(data: &Path, args: &[&str]) -> Vec<String> {
+    let out = ok(qtrail(data)
+        .args(["search", "--output", "json"])
+        .args(args)
+        .output()
+        .unwrap());
+    out.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["job_id"].as_str().unwrap_or("-").to_string()
+        })
+        .collect()
+}
+
+fn incident(dir: &Path) -> PathBuf {
+    let okta = r#"{"uuid":"inc-okta-1","published":"2026-10-01T09:00:00.000Z","eventType":"user.session.start","version":"0","severity":"INFO","displayMessage":"User login to Okta","actor":{"id":"00u1","type":"User","alternateId":"Mallory@Example.org","displayName":"Mallory"},"client":{"userAgent":{"rawUserAgent":"Mozilla/5.0"},"ipAddress":"203.0.113.66","geographicalContext":{"country":"Norway"}},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"idx-1"},"transaction":{"type":"WEB","id":"tx1"},"target":[]}"#;
+    let job = |id: &str,
+               time: &str,
+               action: &str,
+               user: &str,
+               ip: &str,
+               job: &str,
+               outcome: &str,
+               extra: &str| {
+        format!(
+            r#"{{"schema":"qtrail.job_event/v1","id":"{id}","time":"{time}","action":"{action}","user":"{user}","token_id":"qfp:{user}","src_ip":"{ip}","provider":"ibm","backend":"ibm_torino","hardware":"qpu","job_id":"{job}","outcome":"{outcome}"{extra}}}"#
+        )
+    };
+    let lines = [
+        okta.to_string(),
+        job(
+            "inc-2",
+            "2026-10-01T09:05:00Z",
+            "submit",
+            "mallory@example.org",
+            "203.0.113.66",
+            "job-1",
+            "success",
+            "",
+        ),
+        job(
+            "inc-3",
+            "2026-10-01T09:10:00Z",
+            "fail",
+            "mallory@example.org",
+            "198.51.100.9",
+            "job-1",
+            "failure",
+            r#","message":"calibration drift detected""#,
+        ),
+        job(
+            "inc-4",
+            "2026-10-02T10:00:00Z",
+            "submit",
+            "alice@example.org",
+            "198.51.100.7",
+            "job-2",
+            "success",
+            "",
+        ),
+        job(
+            "inc-5",
+            "2026-10-03T11:00:00Z",
+            "submit",
+            "mallory@example.org",
+            "198.51.100.7",
+            "job-3",
+            "failure",
+            "",
+        ),
+    ];
+    let input = dir.join("incident.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    input
+}
+
+#[test]
+fn search_finds_exact_hits_newest_first_and_timelines_tell_the_story() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let s = ingest_json(&data, &[incident(tmp.path()).to_str().unwrap()]);
+    assert_eq!(s["stored"], 5, "{s}");
+
+    // Field values match whole and case-insensitively, newest first.
+    assert_eq!(
+        search_jobs(&data, &["user:MALLORY@example.org"]),
+        ["job-3", "job-1", "job-1", "-"]
+    );
+    assert_eq!(
+        search_jobs(&data, &["user:mallory@example.org AND outcome:failure"]),
+        ["job-3", "job-1"]
+    );
+    assert_eq!(search_jobs(&data, &["user:mallory"]), Vec::<String>::new());
+    // Field-less terms and phrases search the raw record.
+    assert_eq!(search_jobs(&data, &["\"drift detected\""]), ["job-1"]);
+    assert_eq!(
+        search_jobs(&data, &["\"detected drift\""]),
+        Vec::<String>::new()
+    );
+    assert_eq!(search_jobs(&data, &["torino NOT job-2"]).len(), 3);
+    // Time bounds: since is inclusive, until exclusive.
+    assert_eq!(
+        search_jobs(&data, &["src_ip:198.51.100.7", "--since", "2026-10-03"]),
+        ["job-3"]
+    );
+    assert_eq!(
+        search_jobs(
+            &data,
+            &[
+                "backend:ibm_torino",
+                "--since",
+                "2026-10-01T09:05:00Z",
+                "--until",
+                "2026-10-02T10:00:00Z"
+            ]
+        ),
+        ["job-1", "job-1"]
+    );
+    assert_eq!(
+        search_jobs(&data, &["backend:ibm_torino", "--since", "1d"]),
+        Vec::<String>::new()
+    );
+    // The count covers every hit, the page only --limit.
+    let page = search(&data, &["--limit", "2", "backend:ibm_torino"]);
+    assert_eq!(page[0], "4 hits, newest 2 shown", "{page:?}");
+    assert_eq!(page.len(), 3, "{page:?}");
+    assert!(
+        page[1].starts_with("2026-10-03T11:00:00.000Z  webhook"),
+        "{page:?}"
+    );
+
+    // A bad query says what is wrong, never panics.
+    for (query, says) in [
+        ("user:(mallory", "cannot parse the query"),
+        ("colour:red", "unknown field \"colour\""),
+        ("-user:alice@example.org", "only excludes"),
+    ] {
+        let out = qtrail(&data)
+            .args(["search", "--", query])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{query}: {err}");
+        assert!(
+            err.contains(says) && !err.contains("panicked"),
+            "{query}: {err}"
+        );
+    }
+    let out = qtrail(&data)
+        .args(["search", "x", "--since", "yesterday"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("24h, 7d"));
+
+    // The story of one user across sources, oldest first.
+    let story = ok(qtrail(&data)
+        .args(["timeline", "--user", "mallory@example.org"])
+        .output()
+        .unwrap());
+    let lines: Vec<&str> = story.lines().collect();
+    assert_eq!(lines[0], "4 events", "{story}");
+    let heads: Vec<(&str, &str, &str)> = lines[1..]
+        .iter()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[1], f[2], f[3])
+        })
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            ("okta", "authentication/login", "success"),
+            ("webhook", "job/submit", "success"),
+            ("webhook", "job/fail", "failure"),
+            ("webhook", "job/submit", "failure"),
+        ],
+        "{story}"
+    );
+    assert!(lines[1].contains("203.0.113.66 (Norway)"), "{story}");
+    let by_ip = ok(qtrail(&data)
+        .args(["timeline", "--ip", "198.51.100.7", "--until", "2026-10-03"])
+        .output()
+        .unwrap());
+    assert!(
+        by_ip.starts_with("1 events\n2026-10-02T10:00:00.000Z  webhook"),
+        "{by_ip}"
+    );
+
+    // Retention removes whole days from Parquet and the index together.
+    let pruned = ok(qtrail(&data)
+        .args(["prune", "--before", "2026-10-02"])
+        .output()
+        .unwrap());
+    assert!(
+        pruned.contains("removed 2026-10-01: 3 events in 1 files"),
+        "{pruned}"
+    );
+    assert_eq!(search_jobs(&data, &["user:mallory@example.org"]), ["job-3"]);
+    assert_eq!(index_count(&data), 2);
+    assert!(!data.join("events/dt=2026-10-01").exists());
+
+    // A rebuild from Parquet gives the same answers.
+    let re = ok(qtrail(&data).arg("reindex").output().unwrap());
+    assert!(re.starts_with("indexed 2 files, 2 events"), "{re}");
+    assert_eq!(
+        search_jobs(&data, &["src_ip:198.51.100.7"]),
+        ["job-3", "job-2"]
+    );
 }

@@ -148,10 +148,21 @@ pub fn summary_text(s: &IngestSummary, dir: &DataDir) -> String {
     }
     let _ = writeln!(
         out,
-        "data: {} ({} new files)",
+        "data: {} ({} new files; {:.2}s of the run spent indexing)",
         dir.root().display(),
-        s.files
+        s.files,
+        s.index_time.as_secs_f64()
     );
+    if s.reconciled.files_added + s.reconciled.files_removed > 0 {
+        let _ = writeln!(
+            out,
+            "search index repaired after an interrupted run: {} files ({} events) indexed, {} files ({} events) dropped",
+            s.reconciled.files_added,
+            s.reconciled.docs_added,
+            s.reconciled.files_removed,
+            s.reconciled.docs_removed
+        );
+    }
     out
 }
 
@@ -169,5 +180,8 @@ pub fn summary_json(s: &IngestSummary) -> serde_json::Value {
         "bytes": s.bytes,
         "files": s.files,
         "seconds": s.elapsed.as_secs_f64(),
+        "index_seconds": s.index_time.as_secs_f64(),
+        "reindexed_files": s.reconciled.files_added,
+        "unindexed_files": s.reconciled.files_removed,
     })
 }

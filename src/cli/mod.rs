@@ -10,9 +10,13 @@ use crate::store::layout::DATA_DIR_ENV;
 mod demo;
 mod generate;
 mod ingest;
+mod prune;
 mod quarantine;
+mod reindex;
 mod schema;
+mod search;
 mod sql;
+mod timeline;
 
 /// qtrail: audit trail and anomaly detection for shared quantum hardware.
 ///
@@ -49,6 +53,14 @@ pub enum Command {
     Ingest(ingest::Args),
     /// Run SQL over the stored tables (`events`, `quarantine`).
     Sql(sql::Args),
+    /// Search the stored events (Tantivy query syntax), newest first.
+    Search(search::Args),
+    /// One user's, token's, IP's, session's or job's events across all sources, in time order.
+    Timeline(timeline::Args),
+    /// Rebuild the search index from the stored events.
+    Reindex(reindex::Args),
+    /// Remove whole days before a date from the stored events and the index.
+    Prune(prune::Args),
     /// List and count the records that could not be ingested, with the reason.
     Quarantine(quarantine::Args),
     /// Print the JSON Schema of the normalized event (or the field list).
@@ -66,6 +78,10 @@ pub fn main() -> Result<()> {
     match &cli.command {
         Command::Ingest(args) => ingest::run(&cli, args),
         Command::Sql(args) => sql::run(&cli, args),
+        Command::Search(args) => search::run(&cli, args),
+        Command::Timeline(args) => timeline::run(&cli, args),
+        Command::Reindex(args) => reindex::run(&cli, args),
+        Command::Prune(args) => prune::run(&cli, args),
         Command::Quarantine(args) => quarantine::run(&cli, args),
         Command::Schema(args) => schema::run(args),
         Command::Demo(args) => demo::run(&cli, args),

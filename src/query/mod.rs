@@ -1,3 +1,5 @@
 //! Query: SQL over what qtrail keeps, with DataFusion.
 
+pub mod days;
+pub mod search;
 pub mod sql;

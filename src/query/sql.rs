@@ -11,6 +11,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use super::days::DayPartitionsFromTime;
 use crate::event::event_schema;
 use crate::store::layout::DataDir;
 use crate::store::quarantine::quarantine_schema;
@@ -29,7 +30,12 @@ pub enum OutputFormat {
 /// A DataFusion session with qtrail's tables registered.
 pub async fn session(dir: &DataDir) -> Result<SessionContext> {
     let config = SessionConfig::new().with_information_schema(true);
-    let ctx = SessionContext::new_with_config(config);
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_optimizer_rule(Arc::new(DayPartitionsFromTime))
+        .build();
+    let ctx = SessionContext::new_with_state(state);
     register(&ctx, "events", &dir.events_dir(), event_schema(), true).await?;
     register(
         &ctx,

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
+use super::index::EventIndexWriter;
 use super::layout::{DataDir, parquet_files};
 use super::parquet_file::{read_string_column, write_atomic};
 use crate::event::{EventBatchBuilder, NormalizedEvent, event_schema};
@@ -56,6 +57,8 @@ pub struct EventWriter {
     days: HashMap<String, DayBuffer>,
     buffered: usize,
     files: Vec<PathBuf>,
+    index: Option<EventIndexWriter>,
+    index_time: std::time::Duration,
 }
 
 /// Parses a 32-hex-digit event id into the compact form used for dedupe.
@@ -76,7 +79,20 @@ impl EventWriter {
             days: HashMap::new(),
             buffered: 0,
             files: Vec::new(),
+            index: None,
+            index_time: std::time::Duration::ZERO,
         }
+    }
+
+    /// Also indexes every file written, once it is renamed into place.
+    pub fn with_index(mut self, index: EventIndexWriter) -> Self {
+        self.index = Some(index);
+        self
+    }
+
+    /// Time spent indexing so far (building documents, waiting on the index, commits).
+    pub fn index_time(&self) -> std::time::Duration {
+        self.index_time
     }
 
     /// Buffers one event unless it is already stored; may write files.
@@ -115,11 +131,17 @@ impl EventWriter {
         Ok(Pushed::New)
     }
 
-    /// Writes every buffered day. Returns the files written by this writer so far.
+    /// Writes every buffered day and commits the index. Returns the files written
+    /// by this writer so far.
     pub fn finish(&mut self) -> Result<Vec<PathBuf>> {
         let days: Vec<String> = self.days.keys().cloned().collect();
         for day in days {
             self.flush_day(&day)?;
+        }
+        if let Some(index) = self.index.take() {
+            let started = std::time::Instant::now();
+            index.finish()?;
+            self.index_time += started.elapsed();
         }
         Ok(std::mem::take(&mut self.files))
     }
@@ -139,9 +161,21 @@ impl EventWriter {
             .finish()
             .context("cannot build the events batch")?;
         let batch = sort_by_time(batch)?;
-        let path = write_atomic(&self.dir.day_dir(day), event_schema(), &[batch])
-            .with_context(|| format!("cannot write the events of {day}"))?;
+        let path = write_atomic(
+            &self.dir.day_dir(day),
+            event_schema(),
+            std::slice::from_ref(&batch),
+        )
+        .with_context(|| format!("cannot write the events of {day}"))?;
         tracing::debug!(file = %path.display(), rows = buf.rows, "wrote events");
+        // Index only after the rename: the index never points at a file that may not
+        // exist. A crash before the commit leaves the file unindexed, which the next
+        // run's reconcile repairs.
+        if let Some(index) = &mut self.index {
+            let started = std::time::Instant::now();
+            index.add_file(&path, &batch)?;
+            self.index_time += started.elapsed();
+        }
         self.files.push(path);
         Ok(())
     }

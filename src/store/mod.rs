@@ -4,6 +4,7 @@
 //! so a reader (or a crash) never sees half a file.
 
 pub mod events;
+pub mod index;
 pub mod layout;
 pub mod parquet_file;
 pub mod quarantine;

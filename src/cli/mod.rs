@@ -16,6 +16,7 @@ mod reindex;
 mod schema;
 mod search;
 mod sql;
+mod time_range;
 mod timeline;
 
 /// qtrail: audit trail and anomaly detection for shared quantum hardware.

@@ -1,10 +1,10 @@
 //! `qtrail search QUERY`: the index, newest first, resolved to full events.
 
 use anyhow::Result;
-use chrono::Utc;
 
 use super::Cli;
-use crate::query::search::{LINE_COLUMNS, json_lines, parse_time, resolve, timeline_lines};
+use super::time_range::TimeRange;
+use crate::query::search::{LINE_COLUMNS, json_lines, resolve, timeline_lines};
 use crate::store::index::{EventIndex, TimeOrder};
 use crate::store::layout::DataDir;
 
@@ -32,12 +32,9 @@ qtrail search '\"permission denied\" AND source:vault'"
 pub struct Args {
     /// The query.
     pub query: String,
-    /// Only events at or after this time: RFC 3339, a day (2026-10-01) or an age (24h, 7d).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only events before this time (same forms as --since).
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
+    /// The time range.
+    #[command(flatten)]
+    pub range: TimeRange,
     /// How many events to show (all are counted).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -50,25 +47,9 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let dir = DataDir::open_existing(&cli.data_dir)?;
     let index = EventIndex::open_existing(&dir)?;
-    let now = Utc::now();
-    let since = args
-        .since
-        .as_deref()
-        .map(|t| parse_time(t, now))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|t| parse_time(t, now))
-        .transpose()?;
+    let (since, until) = args.range.micros()?;
     let query = index.parse(&args.query)?;
-    let found = index.search(
-        query,
-        since.map(|t| t.timestamp_micros()),
-        until.map(|t| t.timestamp_micros()),
-        args.limit,
-        TimeOrder::NewestFirst,
-    )?;
+    let found = index.search(query, since, until, args.limit, TimeOrder::NewestFirst)?;
     match args.output {
         SearchOutput::Table => {
             let batch = resolve(&dir, &found.hits, Some(LINE_COLUMNS))?;

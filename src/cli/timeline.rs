@@ -1,10 +1,10 @@
 //! `qtrail timeline --user|--token|--ip|--session|--job VALUE`: one entity's story.
 
 use anyhow::Result;
-use chrono::Utc;
 
 use super::Cli;
-use crate::query::search::{LINE_COLUMNS, parse_time, resolve, timeline_lines};
+use super::time_range::TimeRange;
+use crate::query::search::{LINE_COLUMNS, resolve, timeline_lines};
 use crate::store::index::{EventIndex, TimeOrder};
 use crate::store::layout::DataDir;
 
@@ -33,12 +33,9 @@ pub struct Args {
     /// The provider's job id.
     #[arg(long, group = "entity", value_name = "ID")]
     pub job: Option<String>,
-    /// From this time: RFC 3339, a day (2026-10-01) or an age (24h, 7d).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Until this time (same forms as --since).
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
+    /// The time range.
+    #[command(flatten)]
+    pub range: TimeRange,
     /// At most this many events (the oldest ones; all are counted).
     #[arg(long, default_value_t = 1000)]
     pub limit: usize,
@@ -48,17 +45,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let dir = DataDir::open_existing(&cli.data_dir)?;
     let index = EventIndex::open_existing(&dir)?;
-    let now = Utc::now();
-    let since = args
-        .since
-        .as_deref()
-        .map(|t| parse_time(t, now))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|t| parse_time(t, now))
-        .transpose()?;
+    let (since, until) = args.range.micros()?;
     let entity: [(&[&str], &Option<String>); 5] = [
         (&["user", "user_id"], &args.user),
         (&["token_id"], &args.token),
@@ -73,13 +60,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         anyhow::bail!("name the entity: --user, --token, --ip, --session or --job");
     };
     let query = index.any_exact(fields, value)?;
-    let found = index.search(
-        query,
-        since.map(|t| t.timestamp_micros()),
-        until.map(|t| t.timestamp_micros()),
-        args.limit,
-        TimeOrder::OldestFirst,
-    )?;
+    let found = index.search(query, since, until, args.limit, TimeOrder::OldestFirst)?;
     let batch = resolve(&dir, &found.hits, Some(LINE_COLUMNS))?;
     println!(
         "{} events{}",

@@ -94,7 +94,6 @@ impl Normalizer {
                 )
             })?,
         };
-        let native_id_source = bytes;
         let mut scrubbed = self.redactor.scrub(&mut value);
         for path in format.secret_paths() {
             if let Some(sub) = path.split('.').try_fold(&mut value, |v, k| v.get_mut(k)) {
@@ -124,11 +123,7 @@ impl Normalizer {
             ));
         }
         event.ingested_at = self.ingested_at;
-        event.event_id = event_id(
-            event.source.as_str(),
-            event.source_id.as_deref(),
-            native_id_source,
-        );
+        event.event_id = event_id(event.source.as_str(), event.source_id.as_deref(), bytes);
         event.raw = if scrubbed {
             value.to_string()
         } else {

@@ -5,7 +5,7 @@
 //! already stored for that day, so a rerun after a crash (or the same input
 //! twice) completes the data without duplicating it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -199,21 +199,4 @@ fn sort_by_time(
     let idx = batch.schema().index_of("time")?;
     let order = sort_to_indices(batch.column(idx), None, None)?;
     Ok(take_record_batch(&batch, &order)?)
-}
-
-/// Event counts per day partition, for reports.
-pub fn count_by_day(dir: &DataDir) -> Result<BTreeMap<String, usize>> {
-    let mut out = BTreeMap::new();
-    for day in dir.days()? {
-        let mut n = 0;
-        for f in parquet_files(&dir.day_dir(&day))? {
-            let file = std::fs::File::open(&f)?;
-            let meta = datafusion::parquet::file::reader::SerializedFileReader::new(file)?;
-            n += datafusion::parquet::file::reader::FileReader::metadata(&meta)
-                .file_metadata()
-                .num_rows() as usize;
-        }
-        out.insert(day, n);
-    }
-    Ok(out)
 }

@@ -9,9 +9,10 @@ use std::io::{BufWriter, Write};
 use std::process::Command;
 use std::time::Instant;
 
-use qtrail::query::search::{LINE_COLUMNS, parse_time, resolve};
+use qtrail::query::search::{LINE_COLUMNS, resolve};
 use qtrail::store::index::{EventIndex, TimeOrder, dir_size};
 use qtrail::store::layout::DataDir;
+use qtrail::time::parse_time;
 
 /// Runs of each query; p99 needs enough of them.
 const RUNS: usize = 200;

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{
-    ArrayBuilder, ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, ListBuilder,
-    StringBuilder, TimestampMicrosecondBuilder, UInt32Builder,
+    Array, ArrayBuilder, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder,
+    Int64Array, Int64Builder, ListArray, ListBuilder, StringArray, StringBuilder,
+    TimestampMicrosecondArray, TimestampMicrosecondBuilder, UInt32Array, UInt32Builder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::arrow::error::ArrowError;
@@ -91,6 +92,70 @@ pub trait ColumnValue {
     const KIND: ColumnKind;
     /// Appends one value.
     fn append(&self, builder: &mut Self::Builder);
+    /// The value as rules see it.
+    fn view(&self) -> FieldValue<'_>;
+    /// Reads a whole stored column back (a missing value becomes the type's default).
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError>
+    where
+        Self: Sized;
+}
+
+/// One field's value, borrowed from an event, as rules and alerts read it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValue<'a> {
+    /// Absent.
+    Null,
+    /// Text (also vocabulary values, in their stored form).
+    Text(&'a str),
+    /// Whole number.
+    Int(i64),
+    /// Number with a fraction.
+    Float(f64),
+    /// Yes or no.
+    Bool(bool),
+    /// A list of texts.
+    List(&'a [String]),
+    /// A point in time.
+    Time(DateTime<Utc>),
+}
+
+impl FieldValue<'_> {
+    /// The value as text, as alerts and group keys show it; `None` when absent or empty.
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            FieldValue::Null => None,
+            FieldValue::Text(s) => (!s.is_empty()).then(|| s.to_string()),
+            FieldValue::Int(i) => Some(i.to_string()),
+            FieldValue::Float(f) => Some(f.to_string()),
+            FieldValue::Bool(b) => Some(b.to_string()),
+            FieldValue::List(l) => (!l.is_empty()).then(|| l.join(",")),
+            FieldValue::Time(t) => Some(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        }
+    }
+
+    /// The value as a number, when it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            FieldValue::Int(i) => Some(*i as f64),
+            FieldValue::Float(f) => Some(*f),
+            FieldValue::Text(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+fn column<'a, T: 'static>(array: &'a dyn Array, want: &str) -> Result<&'a T, ArrowError> {
+    array.as_any().downcast_ref::<T>().ok_or_else(|| {
+        ArrowError::SchemaError(format!(
+            "stored column has type {}, expected {want}",
+            array.data_type()
+        ))
+    })
+}
+
+fn read_strings(array: &dyn Array) -> Result<Vec<Option<String>>, ArrowError> {
+    let a = column::<StringArray>(array, "utf8")?;
+    Ok(a.iter().map(|v| v.map(str::to_string)).collect())
 }
 
 impl ColumnValue for String {
@@ -98,6 +163,15 @@ impl ColumnValue for String {
     const KIND: ColumnKind = ColumnKind::Text;
     fn append(&self, b: &mut StringBuilder) {
         b.append_value(self);
+    }
+    fn view(&self) -> FieldValue<'_> {
+        FieldValue::Text(self)
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        Ok(read_strings(array)?
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect())
     }
 }
 
@@ -107,6 +181,12 @@ impl ColumnValue for Option<String> {
     fn append(&self, b: &mut StringBuilder) {
         b.append_option(self.as_deref());
     }
+    fn view(&self) -> FieldValue<'_> {
+        self.as_deref().map_or(FieldValue::Null, FieldValue::Text)
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        read_strings(array)
+    }
 }
 
 impl ColumnValue for DateTime<Utc> {
@@ -114,6 +194,18 @@ impl ColumnValue for DateTime<Utc> {
     const KIND: ColumnKind = ColumnKind::Time;
     fn append(&self, b: &mut TimestampMicrosecondBuilder) {
         b.append_value(self.timestamp_micros());
+    }
+    fn view(&self) -> FieldValue<'_> {
+        FieldValue::Time(*self)
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        let a = column::<TimestampMicrosecondArray>(array, "timestamp(us)")?;
+        Ok(a.iter()
+            .map(|v| {
+                v.and_then(DateTime::from_timestamp_micros)
+                    .unwrap_or_default()
+            })
+            .collect())
     }
 }
 
@@ -123,6 +215,12 @@ impl ColumnValue for Option<i64> {
     fn append(&self, b: &mut Int64Builder) {
         b.append_option(*self);
     }
+    fn view(&self) -> FieldValue<'_> {
+        self.map_or(FieldValue::Null, FieldValue::Int)
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        Ok(column::<Int64Array>(array, "int64")?.iter().collect())
+    }
 }
 
 impl ColumnValue for Option<u32> {
@@ -130,6 +228,12 @@ impl ColumnValue for Option<u32> {
     const KIND: ColumnKind = ColumnKind::OptU32;
     fn append(&self, b: &mut UInt32Builder) {
         b.append_option(*self);
+    }
+    fn view(&self) -> FieldValue<'_> {
+        self.map_or(FieldValue::Null, |v| FieldValue::Int(v.into()))
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        Ok(column::<UInt32Array>(array, "uint32")?.iter().collect())
     }
 }
 
@@ -139,6 +243,12 @@ impl ColumnValue for Option<f64> {
     fn append(&self, b: &mut Float64Builder) {
         b.append_option(*self);
     }
+    fn view(&self) -> FieldValue<'_> {
+        self.map_or(FieldValue::Null, FieldValue::Float)
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        Ok(column::<Float64Array>(array, "float64")?.iter().collect())
+    }
 }
 
 impl ColumnValue for Option<bool> {
@@ -146,6 +256,12 @@ impl ColumnValue for Option<bool> {
     const KIND: ColumnKind = ColumnKind::OptBool;
     fn append(&self, b: &mut BooleanBuilder) {
         b.append_option(*self);
+    }
+    fn view(&self) -> FieldValue<'_> {
+        self.map_or(FieldValue::Null, FieldValue::Bool)
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        Ok(column::<BooleanArray>(array, "boolean")?.iter().collect())
     }
 }
 
@@ -158,13 +274,39 @@ impl ColumnValue for Vec<String> {
         }
         b.append(true);
     }
+    fn view(&self) -> FieldValue<'_> {
+        FieldValue::List(self)
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        let a = column::<ListArray>(array, "list<utf8>")?;
+        let mut out = Vec::with_capacity(a.len());
+        for i in 0..a.len() {
+            if a.is_null(i) {
+                out.push(Vec::new());
+                continue;
+            }
+            let values = a.value(i);
+            let strings = read_strings(values.as_ref())?;
+            out.push(strings.into_iter().flatten().collect());
+        }
+        Ok(out)
+    }
 }
 
-impl<T: Vocabulary> ColumnValue for T {
+impl<T: Vocabulary + Default> ColumnValue for T {
     type Builder = StringBuilder;
     const KIND: ColumnKind = ColumnKind::Enum(T::ALL);
     fn append(&self, b: &mut StringBuilder) {
         b.append_value(self.as_str());
+    }
+    fn view(&self) -> FieldValue<'_> {
+        FieldValue::Text(self.as_str())
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        Ok(read_strings(array)?
+            .into_iter()
+            .map(|v| v.and_then(|s| T::parse(&s)).unwrap_or_default())
+            .collect())
     }
 }
 
@@ -174,14 +316,77 @@ impl<T: Vocabulary> ColumnValue for Option<T> {
     fn append(&self, b: &mut StringBuilder) {
         b.append_option(self.as_ref().map(|v| v.as_str()));
     }
+    fn view(&self) -> FieldValue<'_> {
+        self.as_ref()
+            .map_or(FieldValue::Null, |v| FieldValue::Text(v.as_str()))
+    }
+    fn read_column(array: &dyn Array) -> Result<Vec<Self>, ArrowError> {
+        Ok(read_strings(array)?
+            .into_iter()
+            .map(|v| v.and_then(|s| T::parse(&s)))
+            .collect())
+    }
 }
 
 macro_rules! event_fields {
     ($( #[doc = $doc:literal] #[ocsf = $ocsf:literal] $name:ident : $ty:ty ),* $(,)?) => {
         /// One audit event in qtrail's normalized form. Field docs: `schemas/event.md`.
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
         pub struct NormalizedEvent {
             $( #[doc = $doc] pub $name: $ty, )*
+        }
+
+        /// Names a field of [`NormalizedEvent`], so rules look fields up without comparing strings.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(non_camel_case_types)]
+        pub enum FieldId {
+            $( #[doc = $doc] $name, )*
+        }
+
+        impl FieldId {
+            /// Every field, in column order.
+            pub const ALL: &[FieldId] = &[ $( FieldId::$name, )* ];
+
+            /// The field of that column name.
+            pub fn from_name(name: &str) -> Option<FieldId> {
+                match name {
+                    $( stringify!($name) => Some(FieldId::$name), )*
+                    _ => None,
+                }
+            }
+
+            /// The column name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( FieldId::$name => stringify!($name), )*
+                }
+            }
+        }
+
+        impl NormalizedEvent {
+            /// One field's value.
+            pub fn get(&self, field: FieldId) -> FieldValue<'_> {
+                match field {
+                    $( FieldId::$name => self.$name.view(), )*
+                }
+            }
+        }
+
+        /// Turns stored rows back into events; columns missing from the batch stay empty.
+        pub fn events_from_batch(batch: &RecordBatch) -> Result<Vec<NormalizedEvent>, ArrowError> {
+            let mut out: Vec<NormalizedEvent> =
+                (0..batch.num_rows()).map(|_| NormalizedEvent::default()).collect();
+            $(
+                if let Some(col) = batch.column_by_name(stringify!($name)) {
+                    let values = <$ty as ColumnValue>::read_column(col.as_ref())
+                        .map_err(|e| ArrowError::SchemaError(format!("column {}: {e}", stringify!($name))))?;
+                    for (event, v) in out.iter_mut().zip(values) {
+                        event.$name = v;
+                    }
+                }
+            )*
+            Ok(out)
         }
 
         /// Every field of [`NormalizedEvent`], in column order.
@@ -291,6 +496,15 @@ event_fields! {
     #[doc = "Autonomous system number of the source IP."]
     #[ocsf = "src_endpoint.autonomous_system.number"]
     src_asn: Option<u32>,
+    #[doc = "Organisation that holds the autonomous system of the source IP."]
+    #[ocsf = "src_endpoint.autonomous_system.name"]
+    src_asn_org: Option<String>,
+    #[doc = "The source IP belongs to an anonymizer (VPN, public proxy, Tor exit), as the IdP or the GeoIP database says."]
+    #[ocsf = "src_endpoint.proxy_endpoint (present) / unmapped.is_anonymous"]
+    src_anonymous: Option<bool>,
+    #[doc = "The source IP belongs to a hosting or cloud provider, per the GeoIP database."]
+    #[ocsf = "unmapped.is_hosting"]
+    src_hosting: Option<bool>,
     #[doc = "Latitude of the source IP."]
     #[ocsf = "src_endpoint.location.lat"]
     src_lat: Option<f64>,

@@ -5,12 +5,17 @@
 //! keeps events in Parquet, [`query`] answers SQL over them, and [`pipeline`]
 //! wires the stages together for `qtrail ingest`.
 
+pub mod alerts;
 pub mod cli;
+pub mod detect;
+pub mod enrich;
 pub mod event;
 pub mod normalize;
 pub mod pipeline;
 pub mod query;
+pub mod rules;
 pub mod sources;
 pub mod store;
 pub mod synth;
+pub mod time;
 pub mod vocab;

@@ -1,4 +1,4 @@
-//! `qtrail ingest`: inputs → framing → normalize → Parquet, nothing lost.
+//! `qtrail ingest`: inputs → framing → normalize + GeoIP → Parquet → rules, nothing lost.
 //!
 //! One thread reads and frames, worker threads normalize chunks of records, and
 //! the calling thread writes. Channels are bounded, so memory holds a few chunks
@@ -15,10 +15,13 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use crossbeam_channel::bounded;
 
+use crate::detect::{DetectOptions, DetectSummary, detect_new};
+use crate::enrich::geoip::GeoIp;
 use crate::event::NormalizedEvent;
 use crate::normalize::Format;
 use crate::normalize::process::{Normalizer, Rejection};
 use crate::normalize::redact::Redactor;
+use crate::rules::RuleSet;
 use crate::sources::file::{Input, open};
 use crate::sources::framing::{Frame, Framer, Position};
 use crate::store::events::{EventWriter, Pushed, WriterLimits};
@@ -48,6 +51,8 @@ pub struct IngestOptions {
     pub progress: bool,
     /// Writer buffering.
     pub limits: WriterLimits,
+    /// Location and network owner of source IPs.
+    pub geoip: Arc<GeoIp>,
 }
 
 /// Counts for one source.
@@ -84,6 +89,10 @@ pub struct IngestSummary {
     pub reconciled: Reconciled,
     /// Time the writer spent on the search index.
     pub index_time: Duration,
+    /// What the rules found in the stored events (when rules ran).
+    pub detection: Option<DetectSummary>,
+    /// Time spent running the rules.
+    pub detect_time: Duration,
 }
 
 impl IngestSummary {
@@ -113,8 +122,13 @@ enum Item {
     Rejected(Box<Quarantined>),
 }
 
-/// Ingests every input into `dir`. Events are durable when this returns `Ok`.
-pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
+/// Ingests every input into `dir`, then runs `rules` over every stored event they
+/// have not seen. Events and alerts are durable when this returns `Ok`.
+pub fn ingest(
+    dir: &DataDir,
+    opts: &IngestOptions,
+    rules: Option<(RuleSet, DetectOptions)>,
+) -> Result<IngestSummary> {
     let started = Instant::now();
     let _lock = dir.lock()?;
     dir.remove_leftovers()?;
@@ -189,11 +203,15 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
             let rx = chunk_rx.clone();
             let tx = item_tx.clone();
             let normalizer = normalizer.clone();
+            let geoip = opts.geoip.clone();
             thread::Builder::new()
                 .name(format!("qtrail-normalize-{i}"))
                 .spawn(move || {
                     for chunk in rx {
-                        if tx.send(normalize_chunk(&normalizer, chunk)).is_err() {
+                        if tx
+                            .send(normalize_chunk(&normalizer, &geoip, chunk))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -262,12 +280,19 @@ pub fn ingest(dir: &DataDir, opts: &IngestOptions) -> Result<IngestSummary> {
     }
     summary.files = files.len();
     summary.index_time = events.index_time();
+    if let Some((rules, detect_opts)) = rules {
+        // Rules read what is now durable, so an alert never points at an event that
+        // a crash could still lose; files a crashed run stored are picked up here too.
+        let started = Instant::now();
+        summary.detection = Some(detect_new(dir, rules, detect_opts)?);
+        summary.detect_time = started.elapsed();
+    }
     summary.bytes = bytes_read.load(Ordering::Relaxed);
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
 
-fn normalize_chunk(normalizer: &Normalizer, chunk: Chunk) -> Vec<Item> {
+fn normalize_chunk(normalizer: &Normalizer, geoip: &GeoIp, chunk: Chunk) -> Vec<Item> {
     let mut out = Vec::with_capacity(chunk.frames.len());
     let quarantined = |pos: Position, r: Rejection| {
         Item::Rejected(Box::new(Quarantined {
@@ -288,7 +313,10 @@ fn normalize_chunk(normalizer: &Normalizer, chunk: Chunk) -> Vec<Item> {
             Frame::Record { bytes, pos } => {
                 for result in normalizer.run(&bytes) {
                     out.push(match result {
-                        Ok(ev) => Item::Event(Box::new(ev)),
+                        Ok(mut ev) => {
+                            geoip.enrich(&mut ev);
+                            Item::Event(Box::new(ev))
+                        }
                         Err(r) => quarantined(pos, r),
                     });
                 }

@@ -35,6 +35,23 @@ macro_rules! vocabulary {
                 match s { $( $s => Some($name::$variant), )* _ => None }
             }
         }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                <$name as Vocabulary>::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "`{s}` is not a {}: expected one of {}",
+                        stringify!($name).to_lowercase(),
+                        <$name as Vocabulary>::ALL.join(", ")
+                    ))
+                })
+            }
+        }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

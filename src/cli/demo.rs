@@ -1,12 +1,17 @@
 //! `qtrail demo`: ingest the bundled samples and show what qtrail makes of them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
 use super::{Cli, runtime};
+use crate::detect::DetectOptions;
+use crate::enrich::geoip::{GeoIp, GeoIpPaths};
 use crate::pipeline::{IngestOptions, ingest};
 use crate::query::sql::{OutputFormat, render, run as run_sql};
+use crate::rules::RuleSet;
+use crate::rules::engine::EngineOptions;
 use crate::sources::file::expand;
 use crate::sources::framing::DEFAULT_MAX_RECORD_BYTES;
 use crate::store::events::WriterLimits;
@@ -64,14 +69,20 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         dir.root().display()
     );
     let opts = IngestOptions {
-        inputs: expand(&[fixtures])?,
+        inputs: expand(std::slice::from_ref(&fixtures))?,
         format: None,
         max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         threads: 2,
         progress: false,
         limits: WriterLimits::default(),
+        geoip: Arc::new(GeoIp::open(&demo_geoip(&fixtures))?),
     };
-    let summary = ingest(&dir, &opts)?;
+    let rules = RuleSet::shipped().map_err(|e| super::rule_source::explain(&e))?;
+    let detect = DetectOptions {
+        engine: EngineOptions::default(),
+        drain: true,
+    };
+    let summary = ingest(&dir, &opts, Some((rules, detect)))?;
     print!("{}", super::ingest::summary_text(&summary, &dir));
     let rt = runtime()?;
     for (title, sql) in QUERIES {
@@ -79,8 +90,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         let batches = rt.block_on(run_sql(&dir, sql))?;
         println!("{}", render(&batches, OutputFormat::Table)?);
     }
+    println!("\n== What the rules found\n$ qtrail alerts");
+    let alerts = rt.block_on(run_sql(
+        &dir,
+        "SELECT time, severity, rule_title AS rule, entity, explanation FROM alerts ORDER BY time",
+    ))?;
+    println!("{}", render(&alerts, OutputFormat::Table)?);
     println!(
-        "\nNext: `qtrail sql \"...\"` for your own questions, `qtrail quarantine` for what could not be read."
+        "\nNext: `qtrail alerts --output ocsf` for the SIEM, `qtrail search`, `qtrail timeline --user ...`, `qtrail sql \"...\"` for your own questions, `qtrail quarantine` for what could not be read."
     );
     Ok(())
+}
+
+/// The small GeoIP databases `tools/make_demo_geoip.py` writes into `fixtures/geoip/`.
+fn demo_geoip(fixtures: &Path) -> GeoIpPaths {
+    let db = |name: &str| {
+        let p = fixtures.join("geoip").join(name);
+        p.is_file().then_some(p)
+    };
+    GeoIpPaths {
+        city: db("qtrail-demo-City.mmdb"),
+        asn: db("qtrail-demo-ASN.mmdb"),
+        anonymous: db("qtrail-demo-Anonymous-IP.mmdb"),
+    }
 }

@@ -4,7 +4,12 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use std::sync::Arc;
+
 use super::Cli;
+use super::rule_source::RuleSource;
+use crate::detect::DetectOptions;
+use crate::enrich::geoip::{GeoIp, GeoIpPaths};
 use crate::normalize::{Format, format_by_name, format_names};
 use crate::pipeline::{IngestOptions, IngestSummary, ingest};
 use crate::sources::file::expand;
@@ -46,6 +51,19 @@ pub struct Args {
     /// Exit with status 3 if any record was quarantined.
     #[arg(long)]
     pub strict: bool,
+    /// The rules run over the new events.
+    #[command(flatten)]
+    pub rules: RuleSource,
+    /// Store events without running rules.
+    #[arg(long)]
+    pub no_detect: bool,
+    /// More input follows in a later run: events still inside the allowed lateness
+    /// wait in the saved rule state instead of being evaluated now.
+    #[arg(long)]
+    pub keep_pending: bool,
+    /// GeoIP databases for source IPs.
+    #[command(flatten)]
+    pub geoip: GeoIpPaths,
 }
 
 fn parse_format(name: &str) -> Result<&'static dyn Format, String> {
@@ -72,8 +90,20 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             file_rows: args.file_rows.max(1),
             buffered_rows: args.file_rows.max(1) * 3 / 2,
         },
+        geoip: Arc::new(GeoIp::open(&args.geoip)?),
     };
-    let summary = ingest(&dir, &opts)?;
+    let rules = if args.no_detect {
+        None
+    } else {
+        Some((
+            args.rules.load()?,
+            DetectOptions {
+                engine: args.rules.engine_options()?,
+                drain: !args.keep_pending,
+            },
+        ))
+    };
+    let summary = ingest(&dir, &opts, rules)?;
     if args.json {
         println!("{}", summary_json(&summary));
     } else if !cli.quiet {
@@ -153,6 +183,34 @@ pub fn summary_text(s: &IngestSummary, dir: &DataDir) -> String {
         s.files,
         s.index_time.as_secs_f64()
     );
+    if let Some(d) = &s.detection {
+        let _ = writeln!(
+            out,
+            "rules: {} events in {} files evaluated in {:.2}s: {} alerts ({} new); {} suppressed, {} allowlisted, {} late, {} waiting for the lateness",
+            d.events,
+            d.files,
+            s.detect_time.as_secs_f64(),
+            d.alerts.len(),
+            d.stored,
+            d.stats.suppressed,
+            d.stats.allowed,
+            d.stats.late,
+            d.pending
+        );
+        for a in d.alerts.iter().take(20) {
+            let _ = writeln!(out, "  {}", a.line());
+        }
+        if d.alerts.len() > 20 {
+            let _ = writeln!(out, "  ... see `qtrail alerts`");
+        }
+        if !d.restarted.is_empty() && d.stats.events > d.events {
+            let _ = writeln!(
+                out,
+                "rules whose file changed started with empty state: {} (backtest them with `qtrail detect`)",
+                d.restarted.join(", ")
+            );
+        }
+    }
     if s.reconciled.files_added + s.reconciled.files_removed > 0 {
         let _ = writeln!(
             out,
@@ -182,6 +240,9 @@ pub fn summary_json(s: &IngestSummary) -> serde_json::Value {
         "seconds": s.elapsed.as_secs_f64(),
         "index_seconds": s.index_time.as_secs_f64(),
         "reindexed_files": s.reconciled.files_added,
+        "alerts": s.detection.as_ref().map(|d| d.alerts.len()),
+        "alerts_stored": s.detection.as_ref().map(|d| d.stored),
+        "late_events": s.detection.as_ref().map(|d| d.stats.late),
         "unindexed_files": s.reconciled.files_removed,
     })
 }

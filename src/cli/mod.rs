@@ -7,12 +7,16 @@ use clap::{Parser, Subcommand};
 
 use crate::store::layout::DATA_DIR_ENV;
 
+mod alerts;
 mod demo;
+mod detect;
 mod generate;
 mod ingest;
 mod prune;
 mod quarantine;
 mod reindex;
+mod rule_source;
+mod rules;
 mod schema;
 mod search;
 mod sql;
@@ -52,8 +56,14 @@ pub struct Cli {
 pub enum Command {
     /// Read audit logs (files, directories, gzip, stdin) into the data directory.
     Ingest(ingest::Args),
-    /// Run SQL over the stored tables (`events`, `quarantine`).
+    /// Run SQL over the stored tables (`events`, `quarantine`, `alerts`).
     Sql(sql::Args),
+    /// List what the rules found, newest first (table, JSON, or OCSF Detection Findings).
+    Alerts(alerts::Args),
+    /// Run rules over stored events of a time range (backtest a new rule).
+    Detect(detect::Args),
+    /// Validate rule files (`check`) and run their tests (`test`).
+    Rules(rules::Args),
     /// Search the stored events (Tantivy query syntax), newest first.
     Search(search::Args),
     /// One user's, token's, IP's, session's or job's events across all sources, in time order.
@@ -79,6 +89,9 @@ pub fn main() -> Result<()> {
     match &cli.command {
         Command::Ingest(args) => ingest::run(&cli, args),
         Command::Sql(args) => sql::run(&cli, args),
+        Command::Alerts(args) => alerts::run(&cli, args),
+        Command::Detect(args) => detect::run(&cli, args),
+        Command::Rules(args) => rules::run(args),
         Command::Search(args) => search::run(&cli, args),
         Command::Timeline(args) => timeline::run(&cli, args),
         Command::Reindex(args) => reindex::run(&cli, args),

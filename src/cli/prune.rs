@@ -4,9 +4,9 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 
 use super::Cli;
-use crate::query::search::parse_time;
 use crate::store::index::{EventIndex, parquet_rows};
 use crate::store::layout::{DataDir, parquet_files, sync_dir};
+use crate::time::parse_time;
 
 /// Arguments of `qtrail prune`.
 #[derive(Debug, clap::Args)]

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use chrono::Utc;
 
-use crate::query::search::parse_time;
+use crate::time::parse_time;
 
 /// A time range given on the command line.
 #[derive(Debug, clap::Args)]

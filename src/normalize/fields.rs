@@ -258,3 +258,42 @@ pub fn short(v: &Value) -> String {
         s
     }
 }
+
+/// The ISO 3166-1 alpha-2 code of a country as a source writes it (a code, a name
+/// such as "United States", or an alias); unknown text is kept as it is.
+pub fn country_code(text: &str) -> String {
+    let t = text.trim();
+    if t.len() == 2 && t.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return t.to_ascii_uppercase();
+    }
+    let key: String = t
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    key.parse::<celes::Country>()
+        .or_else(|_| celes::Country::from_alias(&key))
+        .or_else(|_| celes::Country::from_name(&key))
+        .map(|c| c.alpha2.to_string())
+        .unwrap_or_else(|_| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countries_become_iso_codes() {
+        for (given, want) in [
+            ("United States", "US"),
+            ("Brazil", "BR"),
+            ("us", "US"),
+            ("Romania", "RO"),
+            ("United Kingdom", "GB"),
+            ("Germany", "DE"),
+            ("Atlantis", "Atlantis"),
+        ] {
+            assert_eq!(country_code(given), want, "{given}");
+        }
+    }
+}

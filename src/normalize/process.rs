@@ -123,6 +123,11 @@ impl Normalizer {
             ));
         }
         event.ingested_at = self.ingested_at;
+        // Sources write countries as names ("United States") or codes ("US"): rules
+        // compare them, so one form is kept.
+        if let Some(c) = &event.src_country {
+            event.src_country = Some(super::fields::country_code(c));
+        }
         event.event_id = event_id(event.source.as_str(), event.source_id.as_deref(), bytes);
         event.raw = if scrubbed {
             value.to_string()

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::DateTime;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::interleave_record_batch;
 use datafusion::arrow::datatypes::{DataType, TimestampMicrosecondType};
@@ -17,40 +17,6 @@ use datafusion::parquet::file::metadata::PageIndexPolicy;
 use crate::event::event_schema;
 use crate::store::index::Hit;
 use crate::store::layout::DataDir;
-
-/// Parses a time bound: RFC 3339 (`2026-10-01T12:00:00Z`), a day (`2026-10-01`,
-/// midnight UTC), or an age before `now` (`90s`, `30m`, `24h`, `7d`, `2w`).
-pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    let t = text.trim();
-    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.with_timezone(&Utc));
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight")));
-    }
-    if let Some(unit) = t.chars().last()
-        && let Ok(n) = t[..t.len() - unit.len_utf8()].parse::<i64>()
-    {
-        let secs = match unit {
-            's' => Some(1),
-            'm' => Some(60),
-            'h' => Some(3600),
-            'd' => Some(86_400),
-            'w' => Some(7 * 86_400),
-            _ => None,
-        };
-        if let Some(secs) = secs
-            && n >= 0
-            && let Some(age) = n.checked_mul(secs).and_then(chrono::Duration::try_seconds)
-        {
-            return Ok(now - age);
-        }
-    }
-    bail!(
-        "cannot read the time {text:?}: give RFC 3339 (2026-10-01T12:00:00Z), a day (2026-10-01) \
-         or an age such as 90s, 30m, 24h, 7d, 2w"
-    )
-}
 
 /// Reads the events of `hits` from Parquet, in hit order, with the `columns` asked
 /// for (all when `None`).
@@ -240,38 +206,4 @@ pub fn json_lines(batch: &RecordBatch) -> Result<String> {
         w.finish()?;
     }
     Ok(String::from_utf8(out)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_absolute_dates_and_ages() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
-        assert_eq!(
-            parse_time("2026-10-01T08:30:00+02:00", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 10, 1, 6, 30, 0).unwrap()
-        );
-        assert_eq!(
-            parse_time("2026-10-01", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
-        );
-        assert_eq!(
-            parse_time("24h", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 10, 31, 12, 0, 0).unwrap()
-        );
-        assert_eq!(
-            parse_time("7d", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 10, 25, 12, 0, 0).unwrap()
-        );
-        assert_eq!(
-            parse_time("90s", now).unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 1, 11, 58, 30).unwrap()
-        );
-        for bad in ["yesterday", "7x", "-3d", "h", "", "99999999999999999w"] {
-            let e = parse_time(bad, now).unwrap_err().to_string();
-            assert!(e.contains("24h"), "{bad}: {e}");
-        }
-    }
 }

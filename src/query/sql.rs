@@ -1,4 +1,4 @@
-//! `qtrail sql`: the `events` and `quarantine` tables as DataFusion sees them.
+//! `qtrail sql`: the `events`, `quarantine` and `alerts` tables as DataFusion sees them.
 
 use std::sync::Arc;
 
@@ -45,6 +45,17 @@ pub async fn session(dir: &DataDir) -> Result<SessionContext> {
         false,
     )
     .await?;
+    let alerts = dir.alerts_dir();
+    // Data directories from before detection have no alerts folder yet.
+    std::fs::create_dir_all(&alerts).ok();
+    register(
+        &ctx,
+        "alerts",
+        &alerts,
+        crate::alerts::store::alerts_schema(),
+        false,
+    )
+    .await?;
     Ok(ctx)
 }
 
@@ -78,7 +89,7 @@ async fn register(
 /// Runs one SQL statement and collects the result.
 pub async fn run(dir: &DataDir, sql: &str) -> Result<Vec<RecordBatch>> {
     let ctx = session(dir).await?;
-    let df = ctx.sql(sql).await.map_err(|e| anyhow::anyhow!("SQL error: {e}\n(tables: events, quarantine; `SELECT * FROM information_schema.columns` lists columns)"))?;
+    let df = ctx.sql(sql).await.map_err(|e| anyhow::anyhow!("SQL error: {e}\n(tables: events, quarantine, alerts; `SELECT * FROM information_schema.columns` lists columns)"))?;
     Ok(df.collect().await?)
 }
 

@@ -16,6 +16,8 @@ pub const DATA_DIR_ENV: &str = "QTRAIL_DATA_DIR";
 /// .lock                        held by the one process writing here
 /// events/dt=YYYY-MM-DD/*.parquet
 /// quarantine/*.parquet
+/// alerts/*.parquet             what the rules found
+/// detect-state.json            rule state and which event files it has seen
 /// ```
 #[derive(Debug, Clone)]
 pub struct DataDir {
@@ -26,7 +28,7 @@ impl DataDir {
     /// Opens (creating if needed) a data directory.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
-        for sub in ["events", "quarantine"] {
+        for sub in ["events", "quarantine", "alerts"] {
             fs::create_dir_all(root.join(sub)).with_context(|| {
                 format!(
                     "cannot create the data directory {} (choose another with --data-dir)",
@@ -67,6 +69,16 @@ impl DataDir {
     /// Where quarantined records live.
     pub fn quarantine_dir(&self) -> PathBuf {
         self.root.join("quarantine")
+    }
+
+    /// Where alerts live.
+    pub fn alerts_dir(&self) -> PathBuf {
+        self.root.join("alerts")
+    }
+
+    /// The rule engine's snapshot.
+    pub fn detect_state_path(&self) -> PathBuf {
+        self.root.join("detect-state.json")
     }
 
     /// The installation's secret key, created (32 random bytes, mode 0600) on first use.

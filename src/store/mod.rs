@@ -8,3 +8,4 @@ pub mod index;
 pub mod layout;
 pub mod parquet_file;
 pub mod quarantine;
+pub mod replay;

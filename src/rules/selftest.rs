@@ -1,0 +1,151 @@
+//! `qtrail rules test`: every rule's own test events, run through the engine.
+
+use chrono::{DateTime, Utc};
+use serde_yaml_ng::{Mapping, Value};
+
+use super::engine::{Engine, EngineOptions};
+use super::error::RuleError;
+use super::spec::TestDoc;
+use super::{Rule, RuleSet};
+use crate::alerts::Alert;
+use crate::event::NormalizedEvent;
+use crate::time::parse_span;
+
+/// The verdict of one test.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    /// The rule file.
+    pub file: String,
+    /// The test's name.
+    pub name: String,
+    /// Whether the rule did what the test expects.
+    pub passed: bool,
+    /// What went wrong, or the alerts' explanations when it passed.
+    pub detail: String,
+}
+
+/// Builds a test's events: `repeat`/`every` make bursts, `{i}` numbers them.
+pub fn test_events(test: &TestDoc, file: &str) -> Result<Vec<NormalizedEvent>, RuleError> {
+    let mut out = Vec::new();
+    for (n, spec) in test.events.iter().enumerate() {
+        let place = format!("qtrail.tests[{}].events[{n}]", test.name);
+        let mut m: Mapping = spec.clone();
+        let repeat = m
+            .remove("repeat")
+            .map(|v| {
+                v.as_u64()
+                    .ok_or_else(|| RuleError::new(file, &place, "`repeat` takes a count"))
+            })
+            .transpose()?
+            .unwrap_or(1);
+        let every = m
+            .remove("every")
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| RuleError::new(file, &place, "`every` takes a span such as 30s"))
+                    .and_then(|s| {
+                        parse_span(s).map_err(|e| RuleError::new(file, &place, e.to_string()))
+                    })
+            })
+            .transpose()?
+            .unwrap_or_else(chrono::Duration::zero);
+        for i in 0..repeat {
+            let mut m = m.clone();
+            for v in m.values_mut() {
+                if let Value::String(s) = v
+                    && s.contains("{i}")
+                {
+                    *s = s.replace("{i}", &i.to_string());
+                }
+            }
+            if !m.contains_key("event_id") {
+                m.insert("event_id".into(), format!("test-{n}-{i}").into());
+            }
+            let mut e: NormalizedEvent = serde_yaml_ng::from_value(Value::Mapping(m))
+                .map_err(|e| RuleError::new(file, &place, e.to_string()))?;
+            if e.time == DateTime::<Utc>::default() {
+                return Err(RuleError::new(
+                    file,
+                    &place,
+                    "every test event needs a `time`",
+                ));
+            }
+            e.time += every * i as i32;
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+fn check(test: &TestDoc, alerts: &[Alert]) -> Result<String, String> {
+    let lines: Vec<String> = alerts
+        .iter()
+        .map(|a| format!("[{}] {}", a.entity, a.explanation))
+        .collect();
+    if alerts.len() != test.expect.alerts {
+        return Err(format!(
+            "expected {} alert(s), got {}{}",
+            test.expect.alerts,
+            alerts.len(),
+            if lines.is_empty() {
+                String::new()
+            } else {
+                format!(":\n      {}", lines.join("\n      "))
+            }
+        ));
+    }
+    if let Some(want) = &test.expect.entity
+        && let Some(a) = alerts.iter().find(|a| &a.entity != want)
+    {
+        return Err(format!("expected entity {want}, got {}", a.entity));
+    }
+    if let Some(want) = &test.expect.explanation_contains
+        && let Some(a) = alerts
+            .iter()
+            .find(|a| !a.explanation.contains(want.as_str()))
+    {
+        return Err(format!("explanation lacks {want:?}: {}", a.explanation));
+    }
+    Ok(lines.join("\n      "))
+}
+
+/// Runs every test of every rule; each test starts from empty state.
+pub fn run_all(set: RuleSet, opts: EngineOptions) -> (Vec<TestOutcome>, RuleSet) {
+    let mut outcomes = Vec::new();
+    let mut kept = Vec::new();
+    for rule in set.rules {
+        let tests = rule.tests.clone();
+        let file = rule.file.clone();
+        let mut rule: Rule = rule;
+        if tests.is_empty() {
+            outcomes.push(TestOutcome {
+                file: file.clone(),
+                name: "(no tests)".into(),
+                passed: false,
+                detail: "every rule ships with tests: add `qtrail.tests`".into(),
+            });
+        }
+        for test in &tests {
+            let mut engine = Engine::new(RuleSet { rules: vec![rule] }, opts);
+            let result = test_events(test, &file)
+                .map_err(|e| e.to_string())
+                .and_then(|events| {
+                    let mut alerts = Vec::new();
+                    for e in events {
+                        engine.push(e, &mut alerts);
+                    }
+                    engine.drain(&mut alerts);
+                    check(test, &alerts)
+                });
+            rule = engine.into_rules().pop().expect("one rule in, one out");
+            outcomes.push(TestOutcome {
+                file: file.clone(),
+                name: test.name.clone(),
+                passed: result.is_ok(),
+                detail: result.unwrap_or_else(|e| e),
+            });
+        }
+        kept.push(rule);
+    }
+    (outcomes, RuleSet { rules: kept })
+}

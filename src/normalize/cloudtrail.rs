@@ -490,8 +490,10 @@ fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     if e.outcome == Outcome::Failure && e.reason.is_none() {
         e.reason = Some(format!("{name} {}", word.as_deref().unwrap_or("Failure")));
     }
+    // A console session opened from an MFA-authenticated session says MFAUsed=No
+    // for the new sign-in: either signal means a second factor stands behind it.
     if let Some(mfa) = boolean(v, "additionalEventData.MFAUsed") {
-        e.mfa = Some(mfa);
+        e.mfa = Some(mfa || e.mfa == Some(true));
     }
     if let Some(types) = text(v, "additionalEventData.CredentialType") {
         let second_factor = types

@@ -430,7 +430,12 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         Some(r) if r.eq_ignore_ascii_case("singleFactorAuthentication") => Some(false),
         _ => None,
     };
-    reasons.extend(signin_risk(v));
+    let risk = signin_risk(v);
+    // Identity Protection's anonymizedIPAddress detection: a Tor exit or anonymous VPN.
+    if risk.iter().any(|r| r.contains("anonymizedIPAddress")) {
+        e.src_anonymous = Some(true);
+    }
+    reasons.extend(risk);
     if !reasons.is_empty() {
         e.reason = Some(reasons.join("; "));
     }

@@ -139,6 +139,8 @@ impl Format for Okta {
         };
         let mut reasons: Vec<String> = text(r, "outcome.reason").into_iter().collect();
         reasons.extend(risk_signals(r));
+        // Okta's own verdict on the client IP: an anonymizer (VPN, proxy, Tor).
+        e.src_anonymous = boolean(r, "securityContext.isProxy");
         if !reasons.is_empty() {
             e.reason = Some(reasons.join("; "));
         }

@@ -15,6 +15,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 pub mod condition;
+#[cfg(test)]
+mod corpus_check;
 pub mod detection;
 pub mod engine;
 pub mod error;

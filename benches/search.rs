@@ -4,6 +4,8 @@
 //! figures are at 5000000). Ingests generated events with the real binary (which
 //! indexes as it writes), then times typical forensic queries in-process, from
 //! parsing the query to the resolved Parquet rows, and prints a Markdown table.
+//! Then times aggregate SQL over the same Parquet files in DataFusion (in-process)
+//! and in DuckDB (`pip install duckdb`; timed inside Python, start-up excluded).
 
 use std::io::{BufWriter, Write};
 use std::process::Command;
@@ -35,7 +37,8 @@ fn main() {
     let out = Command::new(env!("CARGO_BIN_EXE_qtrail"))
         .arg("--data-dir")
         .arg(&data)
-        .args(["ingest", "--json", "--no-progress"])
+        // Rules have their own benchmark: this one times storing and indexing.
+        .args(["ingest", "--json", "--no-progress", "--no-detect"])
         .arg(&input)
         .output()
         .expect("run qtrail");
@@ -104,5 +107,62 @@ fn main() {
             pct(0.5),
             pct(0.99)
         );
+    }
+
+    println!();
+    sql_beside_duckdb(&dir);
+}
+
+/// Aggregate queries an analyst runs, timed in DataFusion and in DuckDB (best of 5).
+fn sql_beside_duckdb(dir: &DataDir) {
+    let queries = [
+        (
+            "failures per source and class",
+            "SELECT source, class, count(*) AS n, count(DISTINCT user) AS users FROM events WHERE outcome = 'failure' GROUP BY 1, 2 ORDER BY 1, 2",
+        ),
+        (
+            "QPU seconds per user and backend, one week",
+            "SELECT user, backend, sum(qpu_seconds) AS qpu FROM events WHERE time >= TIMESTAMP '2026-10-25 00:00:00' AND hardware = 'qpu' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 20",
+        ),
+    ];
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let glob = format!("{}/*/*.parquet", dir.events_dir().display());
+    println!("| SQL | DataFusion (qtrail) | DuckDB | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (name, sql) in queries {
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let batches = rt.block_on(qtrail::query::sql::run(dir, sql)).unwrap();
+            std::hint::black_box(&batches);
+            best = best.min(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let duck_sql = sql.replace(
+            "FROM events",
+            &format!("FROM read_parquet('{glob}', hive_partitioning = true)"),
+        );
+        let script = format!(
+            "import duckdb, time\ncon = duckdb.connect()\nbest = 1e9\nfor _ in range(5):\n    t = time.perf_counter()\n    con.execute({duck_sql:?}).fetchall()\n    best = min(best, (time.perf_counter() - t) * 1e3)\nprint(best)\n"
+        );
+        let duck = Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            });
+        match duck {
+            Some(d) => println!("| {name} | {best:.0} ms | {d:.0} ms | {:.2}x |", best / d),
+            None => {
+                println!("| {name} | {best:.0} ms | (duckdb not installed: pip install duckdb) | |")
+            }
+        }
     }
 }

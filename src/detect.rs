@@ -56,6 +56,10 @@ pub struct DetectSummary {
     pub pending: usize,
     /// Rules whose state started afresh because the rule file changed.
     pub restarted: Vec<String>,
+    /// Entities tracked by all rules, and dropped so far because a rule's state reached its cap.
+    pub tracked: usize,
+    /// See `tracked`.
+    pub evicted: u64,
 }
 
 fn relative(dir: &DataDir, path: &std::path::Path) -> String {
@@ -132,7 +136,10 @@ pub fn detect_new(dir: &DataDir, rules: RuleSet, opts: DetectOptions) -> Result<
         .extend(unseen.iter().map(|f| relative(dir, f)));
     state.engine = engine.snapshot();
     save_state(dir, &state)?;
+    let sizes = engine.state_sizes();
     Ok(DetectSummary {
+        tracked: sizes.iter().map(|(_, t, _)| t).sum(),
+        evicted: sizes.iter().map(|(_, _, e)| e).sum(),
         files: unseen.len(),
         events,
         alerts,

@@ -203,6 +203,13 @@ pub fn summary_text(s: &IngestSummary, dir: &DataDir) -> String {
         if d.alerts.len() > 20 {
             let _ = writeln!(out, "  ... see `qtrail alerts`");
         }
+        if d.evicted > 0 {
+            let _ = writeln!(
+                out,
+                "rule state is at its cap: {} entities tracked, {} dropped (least recently seen first); raise max_entities in the rules if this is normal",
+                d.tracked, d.evicted
+            );
+        }
         if !d.restarted.is_empty() && d.stats.events > d.events {
             let _ = writeln!(
                 out,
@@ -243,6 +250,8 @@ pub fn summary_json(s: &IngestSummary) -> serde_json::Value {
         "alerts": s.detection.as_ref().map(|d| d.alerts.len()),
         "alerts_stored": s.detection.as_ref().map(|d| d.stored),
         "late_events": s.detection.as_ref().map(|d| d.stats.late),
+        "rule_entities": s.detection.as_ref().map(|d| d.tracked),
+        "rule_entities_evicted": s.detection.as_ref().map(|d| d.evicted),
         "unindexed_files": s.reconciled.files_removed,
     })
 }

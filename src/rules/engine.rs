@@ -56,12 +56,22 @@ pub struct EngineStats {
     pub alerts: u64,
 }
 
-/// An event waiting for the watermark, ordered by (time, event id).
-struct Pending(NormalizedEvent);
+/// An event waiting for the watermark, ordered by (time, event id). Boxed: the heap
+/// moves its entries as it sifts, and an event is large; the time is kept beside
+/// the box so that comparing two entries rarely reads the events themselves.
+struct Pending(DateTime<Utc>, Box<NormalizedEvent>);
+
+impl Pending {
+    fn new(event: Box<NormalizedEvent>) -> Self {
+        Pending(event.time, event)
+    }
+}
 
 impl Ord for Pending {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.0.time, &self.0.event_id).cmp(&(other.0.time, &other.0.event_id))
+        self.0
+            .cmp(&other.0)
+            .then_with(|| self.1.event_id.cmp(&other.1.event_id))
     }
 }
 impl PartialOrd for Pending {
@@ -155,7 +165,13 @@ impl Engine {
     }
 
     /// Takes one event; alerts it (or the events it releases) raise go to `out`.
-    pub fn push(&mut self, mut event: NormalizedEvent, out: &mut Vec<Alert>) {
+    pub fn push(&mut self, event: NormalizedEvent, out: &mut Vec<Alert>) {
+        self.push_boxed(Box::new(event), out);
+    }
+
+    /// [`Engine::push`] for an event already on the heap (an event is large: this
+    /// saves copying it).
+    pub fn push_boxed(&mut self, mut event: Box<NormalizedEvent>, out: &mut Vec<Alert>) {
         // Rules never read the raw record; the buffer and snapshots need not hold it.
         event.raw = String::new();
         self.stats.events += 1;
@@ -165,29 +181,29 @@ impl Engine {
             return;
         }
         self.max_time = Some(self.max_time.map_or(event.time, |m| m.max(event.time)));
-        self.pending.push(Reverse(Pending(event)));
+        self.pending.push(Reverse(Pending::new(event)));
         let watermark = self.max_time.expect("set above") - self.opts.lateness;
         while let Some(Reverse(top)) = self.pending.peek() {
             let full = self.pending.len() > self.opts.max_pending;
-            if top.0.time > watermark && !full {
+            if top.0 > watermark && !full {
                 break;
             }
-            if full && top.0.time > watermark {
+            if full && top.0 > watermark {
                 self.stats.forced += 1;
             }
-            let Reverse(Pending(e)) = self.pending.pop().expect("peeked");
+            let Reverse(Pending(_, e)) = self.pending.pop().expect("peeked");
             self.release(e, out);
         }
     }
 
     /// Evaluates every waiting event (the input has ended).
     pub fn drain(&mut self, out: &mut Vec<Alert>) {
-        while let Some(Reverse(Pending(e))) = self.pending.pop() {
+        while let Some(Reverse(Pending(_, e))) = self.pending.pop() {
             self.release(e, out);
         }
     }
 
-    fn release(&mut self, event: NormalizedEvent, out: &mut Vec<Alert>) {
+    fn release(&mut self, event: Box<NormalizedEvent>, out: &mut Vec<Alert>) {
         self.released = Some(self.released.map_or(event.time, |r| r.max(event.time)));
         self.evaluate(&event, false, out);
         self.since_cleanup += 1;
@@ -216,7 +232,7 @@ impl Engine {
             let Some(hit) = state.observe(event, &entity) else {
                 continue;
             };
-            let key = (i, entity);
+            let key = (i, entity.into_owned());
             if self
                 .quiet
                 .get(&key)
@@ -233,8 +249,11 @@ impl Engine {
 
     /// The state, to save.
     pub fn snapshot(&self) -> EngineSnapshot {
-        let mut pending: Vec<NormalizedEvent> =
-            self.pending.iter().map(|Reverse(p)| p.0.clone()).collect();
+        let mut pending: Vec<NormalizedEvent> = self
+            .pending
+            .iter()
+            .map(|Reverse(p)| (*p.1).clone())
+            .collect();
         pending.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
         let mut quiet: Vec<(String, String, DateTime<Utc>)> = self
             .quiet
@@ -275,7 +294,7 @@ impl Engine {
         self.pending = snap
             .pending
             .into_iter()
-            .map(|e| Reverse(Pending(e)))
+            .map(|e| Reverse(Pending::new(Box::new(e))))
             .collect();
         for (i, rule) in self.rules.iter().enumerate() {
             match snap.rules.get(&rule.id) {

@@ -87,6 +87,9 @@ pub struct Allow {
 impl Allow {
     /// Whether the event is allowed (must not alert).
     pub fn allows(&self, e: &NormalizedEvent) -> bool {
+        if self.is_empty() {
+            return false;
+        }
         e.user
             .as_deref()
             .is_some_and(|u| self.users.contains(&u.to_ascii_lowercase()))
@@ -99,6 +102,16 @@ impl Allow {
                     .as_deref()
                     .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
                     .is_some_and(|ip| self.cidrs.iter().any(|n| n.contains(&ip))))
+    }
+}
+
+impl Allow {
+    /// Whether the rule has no allowlist.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+            && self.cidrs.is_empty()
+            && self.user_kinds.is_empty()
+            && self.projects.is_empty()
     }
 }
 
@@ -139,12 +152,19 @@ impl Rule {
     }
 
     /// The entity's values, joined; `None` when one is missing.
-    pub fn entity_of(&self, e: &NormalizedEvent) -> Option<String> {
+    pub fn entity_of<'a>(&self, e: &'a NormalizedEvent) -> Option<std::borrow::Cow<'a, str>> {
+        // The common case, one text field, borrows instead of allocating.
+        if let [f] = self.entity[..] {
+            return match e.get(f) {
+                crate::event::FieldValue::Text(s) if !s.is_empty() => Some(s.into()),
+                v => v.to_text().map(Into::into),
+            };
+        }
         let mut parts = Vec::with_capacity(self.entity.len());
         for f in &self.entity {
             parts.push(e.get(*f).to_text()?);
         }
-        Some(parts.join(", "))
+        Some(parts.join(", ").into())
     }
 }
 

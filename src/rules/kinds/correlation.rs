@@ -61,9 +61,59 @@ struct Seen {
     amount: f64,
 }
 
+/// One group's sliding window, with its measure kept up to date as events come
+/// and go (so an event costs the same whatever the window holds).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Window {
+    seen: VecDeque<Seen>,
+    /// value_count: how many events of the window carry each value.
+    #[serde(skip)]
+    counts: HashMap<String, u32>,
+    /// value_sum: the window's sum.
+    #[serde(skip)]
+    sum: f64,
+}
+
+impl Window {
+    fn add(&mut self, s: Seen) {
+        if let Some(v) = &s.value {
+            *self.counts.entry(v.clone()).or_default() += 1;
+        }
+        self.sum += s.amount;
+        self.seen.push_back(s);
+    }
+
+    fn expire(&mut self, horizon: DateTime<Utc>) {
+        while self.seen.front().is_some_and(|s| s.time <= horizon) {
+            let s = self.seen.pop_front().expect("front exists");
+            if let Some(v) = &s.value
+                && let Some(c) = self.counts.get_mut(v)
+            {
+                *c -= 1;
+                if *c == 0 {
+                    self.counts.remove(v);
+                }
+            }
+            self.sum -= s.amount;
+        }
+        if self.seen.is_empty() {
+            self.sum = 0.0;
+        }
+    }
+
+    /// Recomputes what is not saved, after a restore.
+    fn rebuild(&mut self) {
+        let seen = std::mem::take(&mut self.seen);
+        *self = Window::default();
+        for s in seen {
+            self.add(s);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct State {
-    groups: HashMap<String, VecDeque<Seen>>,
+    groups: HashMap<String, Window>,
     evicted: u64,
 }
 
@@ -177,45 +227,46 @@ impl Kind for Correlation {
             Measure::ValueCount(f) => (Some(event.get(f).to_text()?), 0.0),
             Measure::ValueSum(f) => (None, event.get(f).as_f64()?),
         };
-        let window = self.state.groups.entry(entity.to_string()).or_default();
-        window.push_back(Seen {
+        // Look up before inserting: most events belong to a group already seen.
+        if !self.state.groups.contains_key(entity) {
+            self.state
+                .groups
+                .insert(entity.to_string(), Window::default());
+        }
+        let window = self.state.groups.get_mut(entity).expect("inserted above");
+        window.add(Seen {
             time: t,
             event_id: event.event_id.clone(),
             value,
             amount,
         });
-        let horizon = t - self.timespan;
-        while window.front().is_some_and(|s| s.time <= horizon) {
-            window.pop_front();
-        }
-        let (metric, detail) = match self.measure {
-            Measure::EventCount => (window.len() as f64, String::new()),
+        window.expire(t - self.timespan);
+        let metric = match self.measure {
+            Measure::EventCount => window.seen.len() as f64,
+            Measure::ValueCount(_) => window.counts.len() as f64,
+            Measure::ValueSum(_) => window.sum,
+        };
+        let detail = || match self.measure {
+            Measure::EventCount => String::new(),
             Measure::ValueCount(_) => {
-                let mut distinct: Vec<&str> =
-                    window.iter().filter_map(|s| s.value.as_deref()).collect();
+                let mut distinct: Vec<&str> = window.counts.keys().map(String::as_str).collect();
                 distinct.sort_unstable();
-                distinct.dedup();
                 let shown: Vec<&str> = distinct.iter().take(8).copied().collect();
                 let more = distinct.len().saturating_sub(shown.len());
-                (
-                    distinct.len() as f64,
-                    format!(
-                        " ({}{})",
-                        shown.join(", "),
-                        if more > 0 {
-                            format!(" and {more} more")
-                        } else {
-                            String::new()
-                        }
-                    ),
+                format!(
+                    " ({}{})",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
                 )
             }
-            Measure::ValueSum(f) => (
-                window.iter().map(|s| s.amount).sum(),
-                format!(" {}", f.name()),
-            ),
+            Measure::ValueSum(f) => format!(" {}", f.name()),
         };
         let hit = self.bounds.iter().all(|b| b.holds(metric)).then(|| {
+            let detail = detail();
             let bounds: Vec<String> = self
                 .bounds
                 .iter()
@@ -233,6 +284,7 @@ impl Kind for Correlation {
                 Measure::ValueSum(_) => format!("{metric:.0}{detail} in {}", self.what),
             };
             let evidence: Vec<String> = window
+                .seen
                 .iter()
                 .rev()
                 .take(50)
@@ -245,7 +297,7 @@ impl Kind for Correlation {
                     bounds.join(" and ")
                 ),
                 evidence,
-                first_seen: window.front().map_or(t, |s| s.time),
+                first_seen: window.seen.front().map_or(t, |s| s.time),
                 last_seen: t,
             }
         });
@@ -254,10 +306,29 @@ impl Kind for Correlation {
             self.state.groups.remove(entity);
         }
         self.state.evicted += evict_oldest(&mut self.state.groups, self.max_groups, |w| {
-            w.back().map_or(DateTime::<Utc>::MIN_UTC, |s| s.time)
+            w.seen.back().map_or(DateTime::<Utc>::MIN_UTC, |s| s.time)
         });
         hit
     }
 
-    kind_state!(groups);
+    fn fresh(&self) -> Box<dyn Kind> {
+        Box::new(Correlation {
+            state: State::default(),
+            ..self.clone()
+        })
+    }
+    fn save(&self) -> serde_json::Value {
+        serde_json::to_value(&self.state).unwrap_or_default()
+    }
+    fn load(&mut self, state: serde_json::Value) -> anyhow::Result<()> {
+        self.state = serde_json::from_value(state)?;
+        self.state.groups.values_mut().for_each(Window::rebuild);
+        Ok(())
+    }
+    fn tracked(&self) -> usize {
+        self.state.groups.len()
+    }
+    fn evicted(&self) -> u64 {
+        self.state.evicted
+    }
 }

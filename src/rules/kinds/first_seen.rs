@@ -112,16 +112,19 @@ impl Kind for FirstSeen {
     fn observe(&mut self, event: &NormalizedEvent, entity: &str) -> Option<Hit> {
         let value = event.get(self.field).to_text()?;
         let t = event.time;
-        let e = self
-            .state
-            .entities
-            .entry(entity.to_string())
-            .or_insert_with(|| Entity {
-                first: t,
-                last: t,
-                events: 0,
-                values: Vec::new(),
-            });
+        // Look up before inserting: most events are of an entity already known.
+        if !self.state.entities.contains_key(entity) {
+            self.state.entities.insert(
+                entity.to_string(),
+                Entity {
+                    first: t,
+                    last: t,
+                    events: 0,
+                    values: Vec::new(),
+                },
+            );
+        }
+        let e = self.state.entities.get_mut(entity).expect("inserted above");
         let horizon = t - self.history;
         e.values.retain(|s| s.last >= horizon);
         let known = e.values.iter().position(|s| s.value == value);

@@ -139,6 +139,19 @@ impl Window {
     fn refuses(&self, event: &NormalizedEvent) -> Option<String> {
         let local = event.time.with_timezone(&self.tz);
         let day = local.date_naive();
+        let t = local.time().with_nanosecond(0).unwrap_or(local.time());
+        let holiday = self.holidays.contains(&day);
+        let off_day = !self.weekdays.contains(&local.weekday());
+        let inside = self.ranges.iter().any(|(start, end)| match end {
+            None => t >= *start,
+            Some(end) if start <= end => t >= *start && t < *end,
+            // Past midnight: 22:00-06:00.
+            Some(end) => t >= *start || t < *end,
+        });
+        if inside && !holiday && !off_day {
+            return None;
+        }
+        // Words only for a refusal: most events are inside the hours.
         let approved_days = self
             .weekdays
             .iter()
@@ -151,20 +164,11 @@ impl Window {
             local.format("%Z"),
             self.tz.name()
         );
-        if self.holidays.contains(&day) {
-            return Some(format!("{when} is a holiday"));
-        }
-        if !self.weekdays.contains(&local.weekday()) {
-            return Some(format!("{when} is not an approved day ({approved_days})"));
-        }
-        let t = local.time().with_nanosecond(0).unwrap_or(local.time());
-        let inside = self.ranges.iter().any(|(start, end)| match end {
-            None => t >= *start,
-            Some(end) if start <= end => t >= *start && t < *end,
-            // Past midnight: 22:00-06:00.
-            Some(end) => t >= *start || t < *end,
-        });
-        (!inside).then(|| {
+        Some(if holiday {
+            format!("{when} is a holiday")
+        } else if off_day {
+            format!("{when} is not an approved day ({approved_days})")
+        } else {
             format!(
                 "{when} is outside approved hours {} {approved_days}",
                 self.hours_text

@@ -82,8 +82,13 @@ struct State {
     uses: VecDeque<Use>,
     total: f64,
     entities: HashMap<String, EntityUse>,
+    /// Entities with use inside the window, kept as uses come and go.
+    active: usize,
     evicted: u64,
 }
+
+/// Below this a window sum is empty (float sums drift).
+const EMPTY: f64 = 1e-9;
 
 /// The `share_spike` kind.
 #[derive(Debug, Clone)]
@@ -153,7 +158,11 @@ impl ShareSpike {
             let u = self.state.uses.pop_front().expect("front exists");
             self.state.total -= u.amount;
             if let Some(e) = self.state.entities.get_mut(&u.entity) {
+                let was = e.in_window > EMPTY;
                 e.in_window -= u.amount;
+                if was && e.in_window <= EMPTY {
+                    self.state.active -= 1;
+                }
             }
         }
         // Float sums drift; an empty window is exactly zero.
@@ -184,20 +193,30 @@ impl Kind for ShareSpike {
         });
         self.state.total += amount;
         let keep = self.baseline.map_or(0, |(n, _, _)| n as i64 + 1);
-        let e = self.state.entities.entry(entity.to_string()).or_default();
+        if !self.state.entities.contains_key(entity) {
+            self.state
+                .entities
+                .insert(entity.to_string(), EntityUse::default());
+        }
+        let e = self.state.entities.get_mut(entity).expect("inserted above");
+        if e.in_window <= EMPTY {
+            self.state.active += 1;
+        }
         e.in_window += amount;
         e.last = Some(t);
         *e.buckets.entry(bucket).or_default() += amount;
         e.buckets.retain(|b, _| *b > bucket - keep);
         let mine = e.in_window;
-        let buckets = e.buckets.clone();
+        // The entity's average over the previous windows, when it has that much history.
+        let baseline = self.baseline.and_then(|(n, _, _)| {
+            let has_history = e.buckets.keys().any(|b| *b <= bucket - n as i64);
+            let earlier: f64 = (1..=n as i64)
+                .map(|k| e.buckets.get(&(bucket - k)).copied().unwrap_or(0.0))
+                .sum();
+            has_history.then_some(earlier / n as f64)
+        });
         let total = self.state.total;
-        let active = self
-            .state
-            .entities
-            .values()
-            .filter(|e| e.in_window > 1e-9)
-            .count();
+        let active = self.state.active;
         let window_text = format_span(self.window);
         let unit = self.field.name();
         let mut reasons = Vec::new();
@@ -212,23 +231,27 @@ impl Kind for ShareSpike {
                 100.0 * share
             ));
         }
-        if let Some((n, factor, min_value)) = self.baseline {
-            let earlier: Vec<f64> = (1..=n as i64)
-                .map(|k| buckets.get(&(bucket - k)).copied().unwrap_or(0.0))
-                .collect();
+        if let (Some((n, factor, min_value)), Some(avg)) = (self.baseline, baseline) {
             // Only with a full history: an entity new this week has no baseline.
-            let has_history = buckets.keys().any(|b| *b <= bucket - n as i64);
-            let avg = earlier.iter().sum::<f64>() / n as f64;
-            if has_history && mine >= min_value && avg > 0.0 && mine > factor * avg {
+            if mine >= min_value && avg > 0.0 && mine > factor * avg {
                 reasons.push(format!(
                     "{entity} used {mine:.0} {unit} in the last {window_text}, {:.1}x its average of {avg:.0} over the previous {n} windows",
                     mine / avg
                 ));
             }
         }
-        self.state.evicted += evict_oldest(&mut self.state.entities, self.max_entities, |e| {
+        let evicted = evict_oldest(&mut self.state.entities, self.max_entities, |e| {
             e.last.unwrap_or_default()
         });
+        if evicted > 0 {
+            self.state.evicted += evicted;
+            self.state.active = self
+                .state
+                .entities
+                .values()
+                .filter(|e| e.in_window > EMPTY)
+                .count();
+        }
         if reasons.is_empty() {
             return None;
         }

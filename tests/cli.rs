@@ -633,7 +633,7 @@ fn search_finds_exact_hits_newest_first_and_timelines_tell_the_story() {
         ],
         "{story}"
     );
-    assert!(lines[1].contains("203.0.113.66 (Norway)"), "{story}");
+    assert!(lines[1].contains("203.0.113.66 (NO)"), "{story}");
     let by_ip = ok(qtrail(&data)
         .args(["timeline", "--ip", "198.51.100.7", "--until", "2026-10-03"])
         .output()

@@ -23,7 +23,7 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, STRING, Schema,
     TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer};
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument,
     Term,
@@ -59,6 +59,9 @@ pub const EXACT_FIELDS: &[&str] = &[
 /// finds what the source logged as `alice@example.org`.
 const EXACT_TOKENIZER: &str = "qtrail_exact";
 
+/// Tokenizer of the raw record: the words of its JSON values (see `raw_tokenizer`).
+const VALUES_TOKENIZER: &str = "qtrail_json_values";
+
 /// Documents added before the writer commits on its own during an ingest.
 const COMMIT_EVERY_DOCS: usize = 200_000;
 
@@ -92,7 +95,7 @@ fn schema() -> (Schema, Fields) {
         "raw",
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("default")
+                .set_tokenizer(VALUES_TOKENIZER)
                 // Positions make phrases ("permission denied") work.
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions)
                 .set_fieldnorms(false),
@@ -211,6 +214,13 @@ impl EventIndex {
         index.tokenizers().register(
             EXACT_TOKENIZER,
             TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .build(),
+        );
+        index.tokenizers().register(
+            VALUES_TOKENIZER,
+            TextAnalyzer::builder(super::raw_tokenizer::JsonValuesTokenizer::default())
+                .filter(RemoveLongFilter::limit(40))
                 .filter(LowerCaser)
                 .build(),
         );

@@ -8,4 +8,5 @@ pub mod index;
 pub mod layout;
 pub mod parquet_file;
 pub mod quarantine;
+pub mod raw_tokenizer;
 pub mod replay;

@@ -63,10 +63,10 @@ const EXACT_TOKENIZER: &str = "qtrail_exact";
 const VALUES_TOKENIZER: &str = "qtrail_json_values";
 
 /// Documents added before the writer commits on its own during an ingest.
-const COMMIT_EVERY_DOCS: usize = 200_000;
+const COMMIT_EVERY_DOCS: usize = 500_000;
 
 /// Memory the index writer may use per indexing thread before it writes a segment.
-const WRITER_BYTES_PER_THREAD: usize = 64 << 20;
+const WRITER_BYTES_PER_THREAD: usize = 160 << 20;
 
 /// The schema fields, looked up once.
 #[derive(Clone)]

@@ -7,6 +7,13 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // `qtrail search ... | head` closes the pipe early: end quietly, as Unix tools do,
+    // instead of panicking on the next write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match qtrail::cli::main() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -1,29 +1,12 @@
 //! End-to-end tests of the `qtrail` binary: real files, real child processes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-fn qtrail(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_qtrail"));
-    c.arg("--data-dir")
-        .arg(data)
-        .env_remove("RUST_LOG")
-        .env_remove("QTRAIL_DATA_DIR");
-    c
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "qtrail failed: {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+mod common;
+use common::{fixtures, ok, qtrail};
 
 fn ingest_json(data: &Path, args: &[&str]) -> Value {
     let out = ok(qtrail(data)
@@ -43,10 +26,6 @@ fn sql_rows(data: &Path, sql: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
 #[test]

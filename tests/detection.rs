@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chrono::Duration;
 use qtrail::alerts::Alert;
@@ -15,9 +15,8 @@ use qtrail::rules::RuleSet;
 use qtrail::rules::engine::{Engine, EngineOptions, EngineSnapshot};
 use qtrail::sources::framing::{DEFAULT_MAX_RECORD_BYTES, Frame, Framer};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
+mod common;
+use common::{fixtures, ok, qtrail};
 
 /// The incident fixtures, normalized and enriched with the demo GeoIP databases.
 fn incident_events() -> Vec<NormalizedEvent> {
@@ -214,27 +213,6 @@ fn events_later_than_the_lateness_are_counted_not_folded_in() {
 }
 
 // --- through the binary ---
-
-fn qtrail(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_qtrail"));
-    c.arg("--data-dir")
-        .arg(data)
-        .env_remove("RUST_LOG")
-        .env_remove("QTRAIL_DATA_DIR")
-        .env_remove("QTRAIL_RULES");
-    c
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "qtrail failed: {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn alert_ids(json_lines: &str) -> BTreeSet<String> {
     json_lines

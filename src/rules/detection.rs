@@ -8,7 +8,7 @@ use regex::{Regex, RegexBuilder};
 use serde_yaml_ng::{Mapping, Value};
 
 use super::condition::{Cond, parse_condition};
-use super::error::{RuleError, field_id};
+use super::error::{RuleError, field_id, network};
 use crate::event::{FieldId, FieldValue, NormalizedEvent};
 
 /// A compiled `detection`: does an event match?
@@ -317,17 +317,7 @@ fn compile_op(
         }
         Some("cidr") => {
             let t = text()?;
-            let net = t
-                .parse::<IpNet>()
-                .or_else(|_| t.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| {
-                    RuleError::new(
-                        at,
-                        place,
-                        format!("`{t}` is not a network: write it as 10.0.0.0/8 or 2001:db8::/32"),
-                    )
-                })?;
-            Op::Cidr(net)
+            Op::Cidr(network(&t, at, place)?)
         }
         Some("gt") => Op::Cmp(Cmp::Gt, number()?),
         Some("gte") => Op::Cmp(Cmp::Gte, number()?),

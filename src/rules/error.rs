@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
 use crate::event::FieldId;
 
 /// A problem in a rule file.
@@ -52,4 +56,20 @@ pub fn field_id(name: &str, file: &str, place: &str) -> Result<FieldId, RuleErro
             ),
         )
     })
+}
+
+/// Reads a network (`10.0.0.0/8`, `2001:db8::/32`) or a single address.
+pub fn network(text: &str, file: &str, place: &str) -> Result<IpNet, RuleError> {
+    let t = text.trim();
+    t.parse::<IpNet>()
+        .or_else(|_| t.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| {
+            RuleError::new(
+                file,
+                place,
+                format!(
+                    "`{t}` is not a network: write it as 10.0.0.0/8, 2001:db8::/32 or an address"
+                ),
+            )
+        })
 }

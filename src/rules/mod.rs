@@ -453,17 +453,9 @@ fn compile_allow(file: &str, q: &QtrailBlock) -> Result<Allow, RuleError> {
         ..Default::default()
     };
     for c in &a.cidrs {
-        let net = c
-            .parse::<IpNet>()
-            .or_else(|_| c.parse::<IpAddr>().map(IpNet::from))
-            .map_err(|_| {
-                RuleError::new(
-                    file,
-                    "qtrail.allow.cidrs",
-                    format!("`{c}` is not a network: write 10.0.0.0/8 or an address"),
-                )
-            })?;
-        allow.cidrs.push(net);
+        allow
+            .cidrs
+            .push(error::network(c, file, "qtrail.allow.cidrs")?);
     }
     for k in &a.user_kinds {
         allow.user_kinds.push(UserKind::parse(k).ok_or_else(|| {

@@ -65,6 +65,9 @@ const VALUES_TOKENIZER: &str = "qtrail_json_values";
 /// Documents added before the writer commits on its own during an ingest.
 const COMMIT_EVERY_DOCS: usize = 500_000;
 
+/// Segments with more documents than this are not merged any further.
+const MAX_DOCS_BEFORE_MERGE: usize = 100_000;
+
 /// Memory the index writer may use per indexing thread before it writes a segment.
 const WRITER_BYTES_PER_THREAD: usize = 160 << 20;
 
@@ -240,6 +243,11 @@ impl EventIndex {
             .index
             .writer_with_num_threads(threads, threads * WRITER_BYTES_PER_THREAD)
             .context("cannot open the index for writing (is another qtrail writing to this data directory?)")?;
+        // Merging big segments again and again costs an ingest more than it saves a
+        // search: segments past this size are left as they are.
+        let mut policy = tantivy::indexer::LogMergePolicy::default();
+        policy.set_max_docs_before_merge(MAX_DOCS_BEFORE_MERGE);
+        writer.set_merge_policy(Box::new(policy));
         Ok(EventIndexWriter {
             writer,
             fields: self.fields.clone(),

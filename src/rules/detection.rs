@@ -10,6 +10,7 @@ use serde_yaml_ng::{Mapping, Value};
 use super::condition::{Cond, parse_condition};
 use super::error::{RuleError, field_id, network};
 use crate::event::{FieldId, FieldValue, NormalizedEvent};
+use crate::vocab::{Class, Vocabulary};
 
 /// A compiled `detection`: does an event match?
 #[derive(Debug, Clone)]
@@ -140,13 +141,71 @@ impl Detection {
         })
     }
 
+    /// The event classes this detection can match, when its condition requires a
+    /// `class` value; `None` when any class might match. Lets the engine skip rules
+    /// that cannot match an event without evaluating them.
+    pub fn classes(&self) -> Option<Vec<Class>> {
+        classes_of(&self.condition, &self.selections)
+    }
+
     /// Whether the event matches.
     pub fn matches(&self, event: &NormalizedEvent) -> bool {
         self.condition.eval(&|i| self.selections[i].matches(event))
     }
 }
 
+fn classes_of(cond: &Cond, selections: &[Selection]) -> Option<Vec<Class>> {
+    match cond {
+        Cond::Sel(i) => selections[*i].classes(),
+        // All must hold: any one child that names classes bounds the whole.
+        Cond::And(children) => {
+            let known: Vec<Vec<Class>> = children
+                .iter()
+                .filter_map(|c| classes_of(c, selections))
+                .collect();
+            let mut it = known.into_iter();
+            let first = it.next()?;
+            Some(it.fold(first, |acc, set| {
+                acc.into_iter().filter(|c| set.contains(c)).collect()
+            }))
+        }
+        // Any may hold: bounded only when every child is.
+        Cond::Or(children) => {
+            let mut all = Vec::new();
+            for c in children {
+                for class in classes_of(c, selections)? {
+                    if !all.contains(&class) {
+                        all.push(class);
+                    }
+                }
+            }
+            Some(all)
+        }
+        Cond::Not(_) => None,
+    }
+}
+
 impl Selection {
+    /// The classes every alternative requires, when each names them with plain values.
+    fn classes(&self) -> Option<Vec<Class>> {
+        let mut all = Vec::new();
+        for tests in &self.alternatives {
+            let t = tests.iter().find(|t| t.field == FieldId::class && !t.all)?;
+            for op in &t.ops {
+                let Op::Eq { value, .. } = op else {
+                    return None;
+                };
+                // A value that is no class matches nothing; leave it out.
+                if let Some(c) = Class::parse(&value.to_ascii_lowercase())
+                    && !all.contains(&c)
+                {
+                    all.push(c);
+                }
+            }
+        }
+        Some(all)
+    }
+
     fn compile(value: &Value, at: &str, place: &str) -> Result<Selection, RuleError> {
         let alternatives = match value {
             Value::Mapping(m) => vec![compile_map(m, at, place)?],
@@ -555,6 +614,22 @@ condition: a and b and c
         with_session.session_id = Some("s1".into());
         assert!(!d.matches(&with_session));
         assert!(!d.matches(&login("eve@qpu.example", "203.0.113.5", Outcome::Failure)));
+    }
+
+    #[test]
+    fn the_classes_a_condition_can_match_are_known() {
+        let d = detection(
+            "sel:\n  class: [job, queue]\n  user: x\nother:\n  outcome: failure\ncondition: sel and not other\n",
+        );
+        assert_eq!(d.classes(), Some(vec![Class::Job, Class::Queue]));
+        let d = detection("a:\n  class: job\nb:\n  class: token\ncondition: a or b\n");
+        assert_eq!(d.classes(), Some(vec![Class::Job, Class::Token]));
+        let d = detection("a:\n  class: job\nb:\n  user: x\ncondition: a or b\n");
+        assert_eq!(d.classes(), None);
+        let d = detection("a:\n  class|contains: jo\ncondition: a\n");
+        assert_eq!(d.classes(), None);
+        let d = detection("a:\n  class: job\ncondition: not a\n");
+        assert_eq!(d.classes(), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::kinds::Kind;
 use super::{Rule, RuleSet};
 use crate::alerts::Alert;
 use crate::event::NormalizedEvent;
+use crate::vocab::{Class, Vocabulary};
 
 /// How the engine treats time.
 #[derive(Debug, Clone, Copy)]
@@ -116,13 +117,28 @@ pub struct Engine {
     quiet: HashMap<(usize, String), DateTime<Utc>>,
     stats: EngineStats,
     since_cleanup: u64,
+    /// Per event class, the rules that can match it, in rule order.
+    by_class: Vec<Vec<usize>>,
 }
 
 impl Engine {
     /// An engine with empty state.
     pub fn new(set: RuleSet, opts: EngineOptions) -> Engine {
         let states = set.rules.iter().map(|r| r.kind.fresh()).collect();
+        let by_class = Class::ALL
+            .iter()
+            .map(|name| {
+                let class = Class::parse(name).expect("every class parses");
+                set.rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.classes().is_none_or(|cs| cs.contains(&class)))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
         Engine {
+            by_class,
             rules: set.rules,
             states,
             opts,
@@ -215,7 +231,9 @@ impl Engine {
     }
 
     fn evaluate(&mut self, event: &NormalizedEvent, late: bool, out: &mut Vec<Alert>) {
-        for (i, rule) in self.rules.iter().enumerate() {
+        // `by_class` follows `Class::ALL`, which lists the variants in declaration order.
+        for &i in &self.by_class[event.class as usize] {
+            let rule = &self.rules[i];
             let state = &mut self.states[i];
             if (late && state.stateful()) || !rule.matches(event) {
                 continue;
@@ -321,5 +339,18 @@ impl Engine {
             .filter_map(|(id, e, t)| index.get(id.as_str()).map(|i| ((*i, e), t)))
             .collect();
         restarted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_variants_follow_the_vocabulary_order() {
+        // `by_class` is indexed by `class as usize` and built from `Class::ALL`.
+        for (i, name) in Class::ALL.iter().enumerate() {
+            assert_eq!(Class::parse(name).unwrap() as usize, i, "{name}");
+        }
     }
 }

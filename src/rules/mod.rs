@@ -146,6 +146,19 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The event classes the rule can match; `None` when it may match any.
+    pub fn classes(&self) -> Option<Vec<crate::vocab::Class>> {
+        let mut all = Vec::new();
+        for d in &self.detections {
+            for c in d.classes()? {
+                if !all.contains(&c) {
+                    all.push(c);
+                }
+            }
+        }
+        Some(all)
+    }
+
     /// Whether an event passes the rule's detection.
     pub fn matches(&self, e: &NormalizedEvent) -> bool {
         self.detections.iter().any(|d| d.matches(e))

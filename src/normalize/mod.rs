@@ -126,22 +126,28 @@ pub(crate) mod test_support {
             .collect()
     }
 
+    /// The text of a corpus file under `$QTRAIL_CORPUS`; `None` when it is unset, a
+    /// panic when it is set but the file cannot be read (CI must not pass by skipping).
+    pub fn corpus_text(rel: &str) -> Option<String> {
+        let root = std::env::var("QTRAIL_CORPUS").ok()?;
+        let path = std::path::Path::new(&root).join(rel);
+        Some(std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "QTRAIL_CORPUS is set but {} cannot be read: {e}",
+                path.display()
+            )
+        }))
+    }
+
     /// The records of a corpus file under `$QTRAIL_CORPUS` (the shared third-party
     /// logs), unwrapped from the extraction's provenance (`log`, `event`, `item`).
     /// `None` when `QTRAIL_CORPUS` is unset; a panic when it is set but the file is
     /// missing, so CI cannot pass by skipping.
     pub fn corpus_records(rel: &str) -> Option<Vec<Value>> {
-        let root = std::env::var("QTRAIL_CORPUS").ok()?;
-        let path = std::path::Path::new(&root).join(rel);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "QTRAIL_CORPUS is set but {} cannot be read: {e}",
-                path.display()
-            )
-        });
+        let text = corpus_text(rel)?;
         let mut out = Vec::new();
         for v in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
-            let v = v.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let v = v.unwrap_or_else(|e| panic!("{rel}: {e}"));
             let items = match v {
                 Value::Array(items) => items,
                 Value::Object(ref m) if m.contains_key("Records") => {

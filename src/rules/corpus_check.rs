@@ -22,14 +22,7 @@ struct Labelled {
 }
 
 fn labelled(rel: &str) -> Option<Vec<Labelled>> {
-    let root = std::env::var("QTRAIL_CORPUS").ok()?;
-    let path = std::path::Path::new(&root).join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "QTRAIL_CORPUS is set but {} cannot be read: {e}",
-            path.display()
-        )
-    });
+    let text = crate::normalize::test_support::corpus_text(rel)?;
     Some(
         text.lines()
             .filter(|l| !l.trim().is_empty())

@@ -311,24 +311,8 @@ impl Kind for Correlation {
         hit
     }
 
-    fn fresh(&self) -> Box<dyn Kind> {
-        Box::new(Correlation {
-            state: State::default(),
-            ..self.clone()
-        })
-    }
-    fn save(&self) -> serde_json::Value {
-        serde_json::to_value(&self.state).unwrap_or_default()
-    }
-    fn load(&mut self, state: serde_json::Value) -> anyhow::Result<()> {
-        self.state = serde_json::from_value(state)?;
-        self.state.groups.values_mut().for_each(Window::rebuild);
-        Ok(())
-    }
-    fn tracked(&self) -> usize {
-        self.state.groups.len()
-    }
-    fn evicted(&self) -> u64 {
-        self.state.evicted
-    }
+    kind_state!(groups, |state: &mut State| state
+        .groups
+        .values_mut()
+        .for_each(Window::rebuild));
 }

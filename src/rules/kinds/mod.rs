@@ -15,6 +15,10 @@ use crate::event::NormalizedEvent;
 /// map `$map` (the tracked entities) and an `evicted` counter.
 macro_rules! kind_state {
     ($map:ident) => {
+        kind_state!($map, |_state| {});
+    };
+    // `$after` recomputes what the state does not save, after a restore.
+    ($map:ident, $after:expr) => {
         fn fresh(&self) -> Box<dyn Kind> {
             Box::new(Self {
                 state: Default::default(),
@@ -26,6 +30,8 @@ macro_rules! kind_state {
         }
         fn load(&mut self, state: serde_json::Value) -> anyhow::Result<()> {
             self.state = serde_json::from_value(state)?;
+            #[allow(clippy::redundant_closure_call)]
+            ($after)(&mut self.state);
             Ok(())
         }
         fn tracked(&self) -> usize {

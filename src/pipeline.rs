@@ -53,6 +53,9 @@ pub struct IngestOptions {
     pub limits: WriterLimits,
     /// Location and network owner of source IPs.
     pub geoip: Arc<GeoIp>,
+    /// Index the new files for search now; when false, the next indexed ingest or
+    /// `qtrail reindex --repair` catches up (Parquet stays the truth either way).
+    pub index: bool,
 }
 
 /// Counts for one source.
@@ -87,6 +90,8 @@ pub struct IngestSummary {
     pub files: usize,
     /// What the reconcile at the start changed in the search index.
     pub reconciled: Reconciled,
+    /// Whether the new files were indexed for search in this run.
+    pub indexed: bool,
     /// Time the writer spent on the search index.
     pub index_time: Duration,
     /// What the rules found in the stored events (when rules ran).
@@ -140,13 +145,19 @@ pub fn ingest(
     };
     // Parquet is the truth: first bring the index in line with whatever an
     // interrupted run left, then index each new file as it is written.
-    let index = EventIndex::open_or_create(dir)?;
-    let mut index_writer = index.writer()?;
-    let reconciled = index_writer.reconcile(&index, dir)?;
-    let mut events = EventWriter::new(dir.clone(), opts.limits).with_index(index_writer);
+    let mut reconciled = Reconciled::default();
+    let mut index_writer = None;
+    if opts.index {
+        let index = EventIndex::open_or_create(dir)?;
+        let mut writer = index.writer()?;
+        reconciled = writer.reconcile(&index, dir)?;
+        index_writer = Some(writer);
+    }
+    let mut events = EventWriter::new(dir.clone(), opts.limits, index_writer)?;
     let mut quarantine = QuarantineWriter::new(dir.clone())?;
     let mut summary = IngestSummary {
         reconciled,
+        indexed: opts.index,
         ..Default::default()
     };
 
@@ -228,13 +239,14 @@ pub fn ingest(
                 summary.records += 1;
                 match item {
                     Item::Event(ev) => {
-                        let counts = summary.per_source.entry(ev.source).or_default();
-                        match events.push(&ev)? {
+                        let (source, time) = (ev.source, ev.time);
+                        let counts = summary.per_source.entry(source).or_default();
+                        match events.push(ev)? {
                             Pushed::New => counts.stored += 1,
                             Pushed::Duplicate => counts.duplicates += 1,
                         }
-                        summary.first = Some(summary.first.map_or(ev.time, |t| t.min(ev.time)));
-                        summary.last = Some(summary.last.map_or(ev.time, |t| t.max(ev.time)));
+                        summary.first = Some(summary.first.map_or(time, |t| t.min(time)));
+                        summary.last = Some(summary.last.map_or(time, |t| t.max(time)));
                     }
                     Item::Rejected(q) => {
                         let seen = summary.quarantined_total();

@@ -69,6 +69,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         dir.root().display()
     );
     let opts = IngestOptions {
+        index: true,
         inputs: expand(std::slice::from_ref(&fixtures))?,
         format: None,
         max_record_bytes: DEFAULT_MAX_RECORD_BYTES,

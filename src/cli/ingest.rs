@@ -61,6 +61,10 @@ pub struct Args {
     /// wait in the saved rule state instead of being evaluated now.
     #[arg(long)]
     pub keep_pending: bool,
+    /// Store events without indexing them for search: bulk loads finish sooner, and
+    /// the next ingest or `qtrail reindex --repair` indexes them.
+    #[arg(long)]
+    pub no_index: bool,
     /// GeoIP databases for source IPs.
     #[command(flatten)]
     pub geoip: GeoIpPaths,
@@ -91,6 +95,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             buffered_rows: args.file_rows.max(1) * 3 / 2,
         },
         geoip: Arc::new(GeoIp::open(&args.geoip)?),
+        index: !args.no_index,
     };
     let rules = if args.no_detect {
         None
@@ -176,13 +181,22 @@ pub fn summary_text(s: &IngestSummary, dir: &DataDir) -> String {
     if let (Some(a), Some(b)) = (s.first, s.last) {
         let _ = writeln!(out, "time range: {} .. {}", a.to_rfc3339(), b.to_rfc3339());
     }
-    let _ = writeln!(
-        out,
-        "data: {} ({} new files; {:.2}s of the run spent indexing)",
-        dir.root().display(),
-        s.files,
-        s.index_time.as_secs_f64()
-    );
+    if s.indexed {
+        let _ = writeln!(
+            out,
+            "data: {} ({} new files; {:.2}s of the run spent indexing)",
+            dir.root().display(),
+            s.files,
+            s.index_time.as_secs_f64()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "data: {} ({} new files, not yet searchable: run `qtrail reindex --repair` or an ingest without --no-index)",
+            dir.root().display(),
+            s.files
+        );
+    }
     if let Some(d) = &s.detection {
         let _ = writeln!(
             out,
@@ -245,6 +259,7 @@ pub fn summary_json(s: &IngestSummary) -> serde_json::Value {
         "bytes": s.bytes,
         "files": s.files,
         "seconds": s.elapsed.as_secs_f64(),
+        "indexed": s.indexed,
         "index_seconds": s.index_time.as_secs_f64(),
         "reindexed_files": s.reconciled.files_added,
         "alerts": s.detection.as_ref().map(|d| d.alerts.len()),

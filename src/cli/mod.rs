@@ -125,3 +125,18 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()?)
 }
+
+/// Tells the user when a search cannot see every stored event, and how to fix it.
+pub(crate) fn warn_unindexed(
+    index: &crate::store::index::EventIndex,
+    dir: &crate::store::layout::DataDir,
+) -> Result<()> {
+    let missing = index.unindexed_files(dir)?;
+    if missing > 0 {
+        eprintln!(
+            "warning: {missing} stored event files are not in the search index yet (ingested with --no-index, \
+or interrupted); results may be incomplete: run `qtrail reindex --repair`"
+        );
+    }
+    Ok(())
+}

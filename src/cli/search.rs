@@ -47,6 +47,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let dir = DataDir::open_existing(&cli.data_dir)?;
     let index = EventIndex::open_existing(&dir)?;
+    super::warn_unindexed(&index, &dir)?;
     let (since, until) = args.range.micros()?;
     let query = index.parse(&args.query)?;
     let found = index.search(query, since, until, args.limit, TimeOrder::NewestFirst)?;

@@ -45,6 +45,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let dir = DataDir::open_existing(&cli.data_dir)?;
     let index = EventIndex::open_existing(&dir)?;
+    super::warn_unindexed(&index, &dir)?;
     let (since, until) = args.range.micros()?;
     let entity: [(&[&str], &Option<String>); 5] = [
         (&["user", "user_id"], &args.user),

@@ -4,11 +4,17 @@
 //! buffer is full or the input ends. Dedupe is by `event_id` against what is
 //! already stored for that day, so a rerun after a crash (or the same input
 //! twice) completes the data without duplicating it.
+//!
+//! Files are sorted, encoded, written and indexed on a thread of their own, so the
+//! pipeline keeps taking events while a file is being written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use crossbeam_channel::{Receiver, Sender};
 
 use super::index::EventIndexWriter;
 use super::layout::{DataDir, parquet_files};
@@ -34,8 +40,9 @@ impl Default for WriterLimits {
 }
 
 struct DayBuffer {
-    builder: EventBatchBuilder,
-    rows: usize,
+    /// Kept as events, not Arrow builders: sorting by time at flush is then a sort of
+    /// pointers, and the batch is built once at its final size.
+    events: Vec<Box<NormalizedEvent>>,
     /// Ids stored for this day on disk plus those buffered.
     known: HashSet<u128>,
 }
@@ -57,8 +64,20 @@ pub struct EventWriter {
     days: HashMap<String, DayBuffer>,
     buffered: usize,
     files: Vec<PathBuf>,
-    index: Option<EventIndexWriter>,
-    index_time: std::time::Duration,
+    /// Hands full days to the flush thread; `None` once finished.
+    jobs: Option<Sender<Job>>,
+    /// Each job's outcome, in the order the jobs were sent.
+    done: Receiver<Result<PathBuf>>,
+    /// Days sent to the flush thread and not yet reported done, oldest first.
+    in_flight: VecDeque<String>,
+    flusher: Option<JoinHandle<Result<Duration>>>,
+    index_time: Duration,
+}
+
+/// One day's events on their way to a file.
+struct Job {
+    day: String,
+    events: Vec<Box<NormalizedEvent>>,
 }
 
 /// Parses a 32-hex-digit event id into the compact form used for dedupe.
@@ -71,40 +90,58 @@ pub fn id_bits(event_id: &str) -> u128 {
 }
 
 impl EventWriter {
-    /// A writer into `dir`'s events table.
-    pub fn new(dir: DataDir, limits: WriterLimits) -> Self {
-        EventWriter {
+    /// A writer into `dir`'s events table; with `index`, every file is also indexed
+    /// for search once it is renamed into place.
+    pub fn new(
+        dir: DataDir,
+        limits: WriterLimits,
+        index: Option<EventIndexWriter>,
+    ) -> Result<Self> {
+        // A rendezvous channel: at most one file is being written while the next
+        // fills, so memory stays bounded by the limits.
+        let (jobs, job_rx) = crossbeam_channel::bounded::<Job>(0);
+        let (done_tx, done) = crossbeam_channel::unbounded();
+        let flusher = {
+            let dir = dir.clone();
+            std::thread::Builder::new()
+                .name("qtrail-flush".into())
+                .spawn(move || flush_loop(&dir, &job_rx, &done_tx, index))
+                .context("cannot start the file-writing thread")?
+        };
+        Ok(EventWriter {
             dir,
             limits,
             days: HashMap::new(),
             buffered: 0,
             files: Vec::new(),
-            index: None,
-            index_time: std::time::Duration::ZERO,
-        }
+            jobs: Some(jobs),
+            done,
+            in_flight: VecDeque::new(),
+            flusher: Some(flusher),
+            index_time: Duration::ZERO,
+        })
     }
 
-    /// Also indexes every file written, once it is renamed into place.
-    pub fn with_index(mut self, index: EventIndexWriter) -> Self {
-        self.index = Some(index);
-        self
-    }
-
-    /// Time spent indexing so far (building documents, waiting on the index, commits).
-    pub fn index_time(&self) -> std::time::Duration {
+    /// Time spent indexing (building documents, waiting on the index, commits);
+    /// complete once [`EventWriter::finish`] has returned.
+    pub fn index_time(&self) -> Duration {
         self.index_time
     }
 
     /// Buffers one event unless it is already stored; may write files.
-    pub fn push(&mut self, event: &NormalizedEvent) -> Result<Pushed> {
+    pub fn push(&mut self, event: Box<NormalizedEvent>) -> Result<Pushed> {
+        self.collect_done(false)?;
         let day = event.day();
         if !self.days.contains_key(&day) {
+            // The ids of a day still being written are not on disk yet.
+            if self.in_flight.contains(&day) {
+                self.collect_done(true)?;
+            }
             let known = self.stored_ids(&day)?;
             self.days.insert(
                 day.clone(),
                 DayBuffer {
-                    builder: EventBatchBuilder::default(),
-                    rows: 0,
+                    events: Vec::new(),
                     known,
                 },
             );
@@ -113,16 +150,16 @@ impl EventWriter {
         if !buf.known.insert(id_bits(&event.event_id)) {
             return Ok(Pushed::Duplicate);
         }
-        buf.builder.push(event);
-        buf.rows += 1;
+        buf.events.push(event);
+        let rows = buf.events.len();
         self.buffered += 1;
-        if buf.rows >= self.limits.file_rows {
+        if rows >= self.limits.file_rows {
             self.flush_day(&day)?;
         } else if self.buffered >= self.limits.buffered_rows {
             let largest = self
                 .days
                 .iter()
-                .max_by_key(|(_, b)| b.rows)
+                .max_by_key(|(_, b)| b.events.len())
                 .map(|(d, _)| d.clone());
             if let Some(day) = largest {
                 self.flush_day(&day)?;
@@ -131,52 +168,73 @@ impl EventWriter {
         Ok(Pushed::New)
     }
 
-    /// Writes every buffered day and commits the index. Returns the files written
-    /// by this writer so far.
+    /// Writes every buffered day, waits for every file, and commits the index.
+    /// Returns the files written by this writer.
     pub fn finish(&mut self) -> Result<Vec<PathBuf>> {
         let days: Vec<String> = self.days.keys().cloned().collect();
         for day in days {
             self.flush_day(&day)?;
         }
-        if let Some(index) = self.index.take() {
-            let started = std::time::Instant::now();
-            index.finish()?;
-            self.index_time += started.elapsed();
+        self.jobs = None;
+        let drained = self.collect_done(true);
+        if let Some(flusher) = self.flusher.take() {
+            self.index_time = flusher
+                .join()
+                .map_err(|_| anyhow::anyhow!("the file-writing thread panicked"))??;
         }
+        drained?;
         Ok(std::mem::take(&mut self.files))
     }
 
     fn flush_day(&mut self, day: &str) -> Result<()> {
         // Dropping the buffer drops its id set too: memory stays bounded by what
         // is buffered, and the next event of this day reloads ids from disk.
-        let Some(mut buf) = self.days.remove(day) else {
+        let Some(buf) = self.days.remove(day) else {
             return Ok(());
         };
-        self.buffered -= buf.rows;
-        if buf.rows == 0 {
+        self.buffered -= buf.events.len();
+        if buf.events.is_empty() {
             return Ok(());
         }
-        let batch = buf
-            .builder
-            .finish()
-            .context("cannot build the events batch")?;
-        let batch = sort_by_time(batch)?;
-        let path = write_atomic(
-            &self.dir.day_dir(day),
-            event_schema(),
-            std::slice::from_ref(&batch),
-        )
-        .with_context(|| format!("cannot write the events of {day}"))?;
-        tracing::debug!(file = %path.display(), rows = buf.rows, "wrote events");
-        // Index only after the rename: the index never points at a file that may not
-        // exist. A crash before the commit leaves the file unindexed, which the next
-        // run's reconcile repairs.
-        if let Some(index) = &mut self.index {
-            let started = std::time::Instant::now();
-            index.add_file(&path, &batch)?;
-            self.index_time += started.elapsed();
+        let job = Job {
+            day: day.to_string(),
+            events: buf.events,
+        };
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
+        if !sent {
+            // The thread stopped on an error: report it.
+            self.collect_done(true)?;
+            anyhow::bail!("the file-writing thread stopped");
         }
-        self.files.push(path);
+        self.in_flight.push_back(day.to_string());
+        Ok(())
+    }
+
+    /// Takes the outcomes of finished files; with `all`, waits for every file sent.
+    fn collect_done(&mut self, all: bool) -> Result<()> {
+        while !self.in_flight.is_empty() {
+            let outcome = if all {
+                match self.done.recv() {
+                    Ok(o) => o,
+                    // The thread ended without a word for this file: it failed on
+                    // something else (its error comes from `join`).
+                    Err(_) => return Ok(()),
+                }
+            } else {
+                match self.done.try_recv() {
+                    Ok(o) => o,
+                    Err(_) => return Ok(()),
+                }
+            };
+            let day = self.in_flight.pop_front();
+            let path = outcome.with_context(|| {
+                format!("cannot write the events of {}", day.unwrap_or_default())
+            })?;
+            self.files.push(path);
+        }
         Ok(())
     }
 
@@ -191,12 +249,125 @@ impl EventWriter {
     }
 }
 
-/// Orders a batch by event time, so row-group statistics prune time ranges well.
-fn sort_by_time(
-    batch: datafusion::arrow::record_batch::RecordBatch,
-) -> Result<datafusion::arrow::record_batch::RecordBatch> {
-    use datafusion::arrow::compute::{sort_to_indices, take_record_batch};
-    let idx = batch.schema().index_of("time")?;
-    let order = sort_to_indices(batch.column(idx), None, None)?;
-    Ok(take_record_batch(&batch, &order)?)
+/// The flush thread: each day's events sorted, encoded, written whole and indexed.
+/// Returns the time spent indexing.
+fn flush_loop(
+    dir: &DataDir,
+    jobs: &Receiver<Job>,
+    done: &Sender<Result<PathBuf>>,
+    mut index: Option<EventIndexWriter>,
+) -> Result<Duration> {
+    let mut index_time = Duration::ZERO;
+    for job in jobs {
+        let outcome = write_day(dir, job, index.as_mut(), &mut index_time);
+        let failed = outcome.is_err();
+        if done.send(outcome).is_err() || failed {
+            // Nothing after a failed file is written; the next run completes the data.
+            return Ok(index_time);
+        }
+    }
+    if let Some(index) = index {
+        let started = Instant::now();
+        index.finish()?;
+        index_time += started.elapsed();
+    }
+    Ok(index_time)
+}
+
+fn write_day(
+    dir: &DataDir,
+    mut job: Job,
+    index: Option<&mut EventIndexWriter>,
+    index_time: &mut Duration,
+) -> Result<PathBuf> {
+    // Time order lets row-group statistics prune time ranges well.
+    job.events.sort_by_key(|e| e.time);
+    let mut builder = EventBatchBuilder::default();
+    for event in &job.events {
+        builder.push(event);
+    }
+    let rows = job.events.len();
+    drop(job.events);
+    let batch = builder.finish().context("cannot build the events batch")?;
+    let path = write_atomic(
+        &dir.day_dir(&job.day),
+        event_schema(),
+        std::slice::from_ref(&batch),
+    )?;
+    tracing::debug!(file = %path.display(), rows, "wrote events");
+    // Index only after the rename: the index never points at a file that may not
+    // exist. A crash before the commit leaves the file unindexed, which the next
+    // run's reconcile repairs.
+    if let Some(index) = index {
+        let started = Instant::now();
+        index.add_file(&path, &batch)?;
+        *index_time += started.elapsed();
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::vocab::{Class, Source};
+
+    fn event(id: u32, day: u32) -> Box<NormalizedEvent> {
+        let time = Utc.with_ymd_and_hms(2026, 10, day, 12, 0, id).unwrap();
+        let mut e = NormalizedEvent::new(Source::Vault, time, Class::SecretAccess, "read");
+        e.event_id = format!("{id:032x}");
+        Box::new(e)
+    }
+
+    #[test]
+    fn an_event_seen_again_while_its_day_is_being_written_is_a_duplicate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        let limits = WriterLimits {
+            file_rows: 2,
+            buffered_rows: 100,
+        };
+        let mut w = EventWriter::new(dir.clone(), limits, None).unwrap();
+        assert_eq!(w.push(event(1, 1)).unwrap(), Pushed::New);
+        // The second event fills the day: it goes to the flush thread.
+        assert_eq!(w.push(event(2, 1)).unwrap(), Pushed::New);
+        assert_eq!(w.push(event(1, 1)).unwrap(), Pushed::Duplicate);
+        assert_eq!(w.push(event(3, 1)).unwrap(), Pushed::New);
+        assert_eq!(w.push(event(4, 2)).unwrap(), Pushed::New);
+        let files = w.finish().unwrap();
+        assert_eq!(files.len(), 3, "{files:?}");
+        let mut stored = Vec::new();
+        for f in &files {
+            read_string_column(f, "event_id", |id| stored.push(id.to_string())).unwrap();
+        }
+        stored.sort();
+        let want: Vec<String> = [1u32, 2, 3, 4]
+            .iter()
+            .map(|i| format!("{i:032x}"))
+            .collect();
+        assert_eq!(stored, want);
+
+        // A second writer over the same data stores nothing twice.
+        let mut again = EventWriter::new(dir, limits, None).unwrap();
+        for (id, day) in [(1, 1), (2, 1), (3, 1), (4, 2)] {
+            assert_eq!(again.push(event(id, day)).unwrap(), Pushed::Duplicate);
+        }
+        assert!(again.finish().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_is_sorted_by_event_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        let mut w = EventWriter::new(dir, WriterLimits::default(), None).unwrap();
+        for id in [5, 1, 4, 2, 3] {
+            w.push(event(id, 3)).unwrap();
+        }
+        let files = w.finish().unwrap();
+        let mut ids = Vec::new();
+        read_string_column(&files[0], "event_id", |id| ids.push(id.to_string())).unwrap();
+        let want: Vec<String> = (1u32..=5).map(|i| format!("{i:032x}")).collect();
+        assert_eq!(ids, want);
+    }
 }

@@ -414,6 +414,22 @@ impl EventIndex {
         Ok(out)
     }
 
+    /// Stored event files the index does not cover yet (an ingest with
+    /// `--no-index`, or one interrupted before its index commit).
+    pub fn unindexed_files(&self, dir: &DataDir) -> Result<usize> {
+        let indexed = self.files()?;
+        let mut missing = 0;
+        for day in dir.days()? {
+            for path in parquet_files(&dir.day_dir(&day))? {
+                let rel = path.strip_prefix(&self.events_dir).unwrap_or(&path);
+                if !indexed.contains_key(&*rel.to_string_lossy()) {
+                    missing += 1;
+                }
+            }
+        }
+        Ok(missing)
+    }
+
     /// Documents in the index (deleted ones excluded).
     pub fn num_docs(&self) -> Result<u64> {
         Ok(self.reader()?.searcher().num_docs())

@@ -11,11 +11,15 @@ use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::schema::types::ColumnPath;
 
 use super::layout::sync_dir;
 
 /// Rows per row group: large enough for analytics, small enough to prune by time.
 const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// Columns whose values are (nearly) unique per row, in any of the tables.
+const UNIQUE_COLUMNS: [&str; 5] = ["event_id", "source_id", "request_id", "raw", "alert_id"];
 
 /// Writes `batches` as one new Parquet file in `dir`: to a hidden temporary name,
 /// synced, then renamed, so the file appears whole or not at all.
@@ -34,7 +38,13 @@ pub fn write_atomic(dir: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> R
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).expect("zstd level 1 is valid"),
         ))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+    // A value unique to each row gains nothing from a dictionary; trying one costs time.
+    let props = UNIQUE_COLUMNS
+        .iter()
+        .fold(props, |p, c| {
+            p.set_column_dictionary_enabled(ColumnPath::from(*c), false)
+        })
         .build();
     let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;

@@ -41,7 +41,9 @@ impl Default for WriterLimits {
 
 struct DayBuffer {
     /// Kept as events, not Arrow builders: sorting by time at flush is then a sort of
-    /// pointers, and the batch is built once at its final size.
+    /// pointers, and the batch is built once at its final size. Boxed: events arrive
+    /// boxed from the workers and are large, so moving pointers beats moving structs.
+    #[allow(clippy::vec_box)]
     events: Vec<Box<NormalizedEvent>>,
     /// Ids stored for this day on disk plus those buffered.
     known: HashSet<u128>,
@@ -77,6 +79,7 @@ pub struct EventWriter {
 /// One day's events on their way to a file.
 struct Job {
     day: String,
+    #[allow(clippy::vec_box)]
     events: Vec<Box<NormalizedEvent>>,
 }
 

@@ -11,7 +11,13 @@ use crate::vocab::Client;
 /// case-insensitively, because some pipelines lower-case keys on the way.
 pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = v;
-    for key in path.split('.') {
+    let mut rest = path;
+    loop {
+        // Paths are short: a byte scan beats the general string searcher here.
+        let (key, tail) = match rest.bytes().position(|b| b == b'.') {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
         let obj = cur.as_object()?;
         cur = match obj.get(key) {
             Some(x) => x,
@@ -20,6 +26,10 @@ pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
                 .find(|(k, _)| k.eq_ignore_ascii_case(key))
                 .map(|(_, x)| x)?,
         };
+        match tail {
+            Some(t) => rest = t,
+            None => break,
+        }
     }
     if cur.is_null() { None } else { Some(cur) }
 }

@@ -3,6 +3,9 @@
 //!
 //! `cargo bench --bench ingest` (QTRAIL_BENCH_EVENTS=1000000 by default; the run
 //! is repeated at twice the size to show that memory does not grow with input).
+//! Two paths are measured: `store` (frame, parse, normalize, scrub, write Parquet:
+//! `ingest --no-index --no-detect`) and `full` (plus the search index and the
+//! shipped rules, the default `ingest`).
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
@@ -16,9 +19,9 @@ fn main() {
         .unwrap_or(1_000_000);
     let tmp = tempfile::tempdir().expect("temp dir");
     println!(
-        "| events | input MB | serde_json parse, 1 thread | qtrail ingest, end to end | ratio | peak RSS |"
+        "| events | input MB | serde_json parse, 1 thread | path | qtrail ingest, end to end | ratio | peak RSS |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---|---:|---:|---:|");
     for size in [n, 2 * n] {
         let input = tmp.path().join(format!("mixed-{size}.jsonl"));
         {
@@ -28,17 +31,23 @@ fn main() {
         }
         let mb = std::fs::metadata(&input).unwrap().len() as f64 / 1e6;
         let parse = parse_rate(&input);
-        let (ingest, peak_kib) =
-            ingest_rate(&input, &tmp.path().join(format!("data-{size}")), size);
-        println!(
-            "| {size} | {mb:.0} | {:.0} events/s ({:.0} MB/s) | {:.0} events/s ({:.0} MB/s) | {:.2} | {:.0} MiB |",
-            parse,
-            parse * mb / size as f64,
-            ingest,
-            ingest * mb / size as f64,
-            ingest / parse,
-            peak_kib as f64 / 1024.0
-        );
+        for (path, flags) in [
+            ("store", &["--no-index", "--no-detect"][..]),
+            ("full", &[][..]),
+        ] {
+            let data = tmp.path().join(format!("data-{size}-{path}"));
+            let (ingest, peak_kib) = ingest_rate(&input, &data, flags, size);
+            println!(
+                "| {size} | {mb:.0} | {:.0} events/s ({:.0} MB/s) | {path} | {:.0} events/s ({:.0} MB/s) | {:.2} | {:.0} MiB |",
+                parse,
+                parse * mb / size as f64,
+                ingest,
+                ingest * mb / size as f64,
+                ingest / parse,
+                peak_kib as f64 / 1024.0
+            );
+            std::fs::remove_dir_all(&data).ok();
+        }
     }
 }
 
@@ -57,12 +66,13 @@ fn parse_rate(input: &Path) -> f64 {
 }
 
 /// Events per second of a real `qtrail ingest` child process, and its peak RSS (KiB).
-fn ingest_rate(input: &Path, data: &Path, expected: u64) -> (f64, u64) {
+fn ingest_rate(input: &Path, data: &Path, flags: &[&str], expected: u64) -> (f64, u64) {
     let start = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_qtrail"))
         .arg("--data-dir")
         .arg(data)
         .args(["ingest", "--json", "--no-progress"])
+        .args(flags)
         .arg(input)
         .stdout(Stdio::piped())
         .spawn()

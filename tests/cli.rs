@@ -643,3 +643,51 @@ fn search_finds_exact_hits_newest_first_and_timelines_tell_the_story() {
         ["job-3", "job-2"]
     );
 }
+
+#[test]
+fn a_deferred_index_is_announced_and_repaired() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let text = std::fs::read_to_string(incident(tmp.path())).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    let (a, b) = (tmp.path().join("a.jsonl"), tmp.path().join("b.jsonl"));
+    std::fs::write(&a, first).unwrap();
+    std::fs::write(&b, rest).unwrap();
+
+    // Nothing indexed at all yet: search says how to build the index.
+    let summary = ingest_json(&data, &["--no-index", "--no-detect", a.to_str().unwrap()]);
+    assert_eq!(summary["indexed"], Value::Bool(false), "{summary}");
+    let out = qtrail(&data).args(["search", "*"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("qtrail reindex"));
+    ok(qtrail(&data)
+        .args(["reindex", "--repair"])
+        .output()
+        .unwrap());
+    assert_eq!(index_count(&data), 1);
+
+    // A later deferred ingest: SQL sees the events at once, search warns it cannot.
+    let summary = ingest_json(&data, &["--no-index", "--no-detect", b.to_str().unwrap()]);
+    let stored = 1 + summary["stored"].as_u64().unwrap();
+    let rows = sql_rows(&data, "SELECT count(*) AS n FROM events");
+    assert_eq!(rows[0]["n"].as_u64(), Some(stored));
+    let out = qtrail(&data).args(["search", "*"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not in the search index yet")
+            && stderr.contains("qtrail reindex --repair"),
+        "{stderr}"
+    );
+
+    ok(qtrail(&data)
+        .args(["reindex", "--repair"])
+        .output()
+        .unwrap());
+    assert_eq!(index_count(&data), stored);
+    let out = qtrail(&data).args(["search", "*"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("not in the search index"),
+        "the warning stays after the repair"
+    );
+}

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::alerts::{Alert, store};
 use crate::rules::RuleSet;
 use crate::rules::engine::{Engine, EngineOptions, EngineSnapshot, EngineStats};
-use crate::store::layout::{DataDir, parquet_files, sync_dir};
+use crate::store::layout::{DataDir, sync_dir};
 use crate::store::replay::in_time_order;
 
 /// How detection runs after an ingest.
@@ -69,15 +69,6 @@ fn relative(dir: &DataDir, path: &std::path::Path) -> String {
         .into_owned()
 }
 
-/// Every events file, sorted.
-pub fn event_files(dir: &DataDir) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for day in dir.days()? {
-        files.extend(parquet_files(&dir.day_dir(&day))?);
-    }
-    Ok(files)
-}
-
 fn load_state(dir: &DataDir) -> Result<DetectState> {
     let path = dir.detect_state_path();
     match fs::read(&path) {
@@ -113,7 +104,7 @@ pub fn detect_new(dir: &DataDir, rules: RuleSet, opts: DetectOptions) -> Result<
     let mut state = load_state(dir)?;
     let mut engine = Engine::new(rules, opts.engine);
     let restarted = engine.restore(std::mem::take(&mut state.engine));
-    let all = event_files(dir)?;
+    let all = dir.event_files()?;
     let unseen: Vec<PathBuf> = all
         .iter()
         .filter(|f| !state.seen_files.contains(&relative(dir, f)))
@@ -159,7 +150,8 @@ pub fn backtest(
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
 ) -> Result<(Vec<Alert>, EngineStats, u64)> {
-    let files: Vec<PathBuf> = event_files(dir)?
+    let files: Vec<PathBuf> = dir
+        .event_files()?
         .into_iter()
         .filter(|f| {
             // Skip whole days outside the range.

@@ -181,22 +181,21 @@ pub fn summary_text(s: &IngestSummary, dir: &DataDir) -> String {
     if let (Some(a), Some(b)) = (s.first, s.last) {
         let _ = writeln!(out, "time range: {} .. {}", a.to_rfc3339(), b.to_rfc3339());
     }
-    if s.indexed {
-        let _ = writeln!(
-            out,
-            "data: {} ({} new files; {:.2}s of the run spent indexing)",
-            dir.root().display(),
-            s.files,
+    let indexing = if s.indexed {
+        format!(
+            "; {:.2}s of the run spent indexing",
             s.index_time.as_secs_f64()
-        );
+        )
     } else {
-        let _ = writeln!(
-            out,
-            "data: {} ({} new files, not yet searchable: run `qtrail reindex --repair` or an ingest without --no-index)",
-            dir.root().display(),
-            s.files
-        );
-    }
+        ", not yet searchable: run `qtrail reindex --repair` or an ingest without --no-index"
+            .to_string()
+    };
+    let _ = writeln!(
+        out,
+        "data: {} ({} new files{indexing})",
+        dir.root().display(),
+        s.files
+    );
     if let Some(d) = &s.detection {
         let _ = writeln!(
             out,

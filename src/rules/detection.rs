@@ -173,15 +173,20 @@ fn classes_of(cond: &Cond, selections: &[Selection]) -> Option<Vec<Class>> {
         Cond::Or(children) => {
             let mut all = Vec::new();
             for c in children {
-                for class in classes_of(c, selections)? {
-                    if !all.contains(&class) {
-                        all.push(class);
-                    }
-                }
+                add_classes(&mut all, classes_of(c, selections)?);
             }
             Some(all)
         }
         Cond::Not(_) => None,
+    }
+}
+
+/// Adds the classes of `more` that `all` lacks, keeping first-seen order.
+pub(crate) fn add_classes(all: &mut Vec<Class>, more: impl IntoIterator<Item = Class>) {
+    for c in more {
+        if !all.contains(&c) {
+            all.push(c);
+        }
     }
 }
 
@@ -196,11 +201,7 @@ impl Selection {
                     return None;
                 };
                 // A value that is no class matches nothing; leave it out.
-                if let Some(c) = Class::parse(&value.to_ascii_lowercase())
-                    && !all.contains(&c)
-                {
-                    all.push(c);
-                }
+                add_classes(&mut all, Class::parse(&value.to_ascii_lowercase()));
             }
         }
         Some(all)

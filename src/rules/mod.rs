@@ -150,11 +150,7 @@ impl Rule {
     pub fn classes(&self) -> Option<Vec<crate::vocab::Class>> {
         let mut all = Vec::new();
         for d in &self.detections {
-            for c in d.classes()? {
-                if !all.contains(&c) {
-                    all.push(c);
-                }
-            }
+            detection::add_classes(&mut all, d.classes()?);
         }
         Some(all)
     }

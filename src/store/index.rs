@@ -29,7 +29,7 @@ use tantivy::{
     Term,
 };
 
-use super::layout::{DataDir, parquet_files};
+use super::layout::DataDir;
 
 /// Fields indexed for exact (whole-value, case-insensitive) match, as named in the event.
 pub const EXACT_FIELDS: &[&str] = &[
@@ -419,12 +419,14 @@ impl EventIndex {
     pub fn unindexed_files(&self, dir: &DataDir) -> Result<usize> {
         let indexed = self.files()?;
         let mut missing = 0;
-        for day in dir.days()? {
-            for path in parquet_files(&dir.day_dir(&day))? {
-                let rel = path.strip_prefix(&self.events_dir).unwrap_or(&path);
-                if !indexed.contains_key(&*rel.to_string_lossy()) {
-                    missing += 1;
-                }
+        for path in dir.event_files()? {
+            let rel = path.strip_prefix(&self.events_dir).unwrap_or(&path);
+            // A file whose documents were all deleted is listed with 0: not indexed.
+            if indexed
+                .get(&*rel.to_string_lossy())
+                .is_none_or(|&live| live == 0)
+            {
+                missing += 1;
             }
         }
         Ok(missing)
@@ -592,11 +594,9 @@ impl EventIndexWriter {
     pub fn reconcile(&mut self, index: &EventIndex, dir: &DataDir) -> Result<Reconciled> {
         let indexed = index.files()?;
         let mut on_disk = BTreeMap::new();
-        for day in dir.days()? {
-            for path in parquet_files(&dir.day_dir(&day))? {
-                let rows = parquet_rows(&path)?;
-                on_disk.insert(self.relative(&path)?, (path, rows));
-            }
+        for path in dir.event_files()? {
+            let rows = parquet_rows(&path)?;
+            on_disk.insert(self.relative(&path)?, (path, rows));
         }
         let mut done = Reconciled::default();
         for (rel, &live) in &indexed {

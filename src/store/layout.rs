@@ -184,6 +184,15 @@ impl DataDir {
         days.sort();
         Ok(days)
     }
+
+    /// Every events file, sorted by day and name.
+    pub fn event_files(&self) -> Result<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        for day in self.days()? {
+            files.extend(parquet_files(&self.day_dir(&day))?);
+        }
+        Ok(files)
+    }
 }
 
 /// The visible Parquet files of a directory, sorted (temporary files are hidden).

@@ -93,6 +93,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         limits: WriterLimits {
             file_rows: args.file_rows.max(1),
             buffered_rows: args.file_rows.max(1) * 3 / 2,
+            ..WriterLimits::default()
         },
         geoip: Arc::new(GeoIp::open(&args.geoip)?),
         index: !args.no_index,

@@ -21,20 +21,22 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
         Value::Object(map) => {
             let is_array = |k: &str| map.get(k).is_some_and(Value::is_array);
             // A record that has its own time or event name is never an envelope.
-            let looks_like_record = [
-                "eventName",
-                "eventType",
-                "eventTime",
-                "time",
-                "published",
-                "timestamp",
-                "id",
-            ]
-            .iter()
-            .any(|k| map.contains_key(*k));
-            if is_array("Records") && !looks_like_record {
+            let looks_like_record = || {
+                [
+                    "eventName",
+                    "eventType",
+                    "eventTime",
+                    "time",
+                    "published",
+                    "timestamp",
+                    "id",
+                ]
+                .iter()
+                .any(|k| map.contains_key(*k))
+            };
+            if is_array("Records") && !looks_like_record() {
                 Some(&["Records"])
-            } else if is_array("records") && !looks_like_record {
+            } else if is_array("records") && !looks_like_record() {
                 Some(&["records"])
             } else if map.get("eventType").and_then(Value::as_str) == Some("com.okta.event_hook")
                 && map
@@ -61,23 +63,19 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
     }
 }
 
-/// Opens envelopes (recursively) and returns each inner record with its own bytes;
+/// Opens envelopes (recursively) and returns each inner record with its own text;
 /// a plain record (the common case) comes back alone, unchanged and uncopied.
-pub fn open(value: Value, bytes: &[u8]) -> Vec<(Value, Cow<'_, [u8]>)> {
+pub fn open(value: Value, text: &str) -> Vec<(Value, Cow<'_, str>)> {
     if envelope_path(&value).is_none() {
-        return vec![(value, Cow::Borrowed(bytes))];
+        return vec![(value, Cow::Borrowed(text))];
     }
-    let raw = match std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|s| RawValue::from_string(s.trim().to_string()).ok())
-    {
-        Some(raw) => raw,
-        None => return vec![(value, Cow::Borrowed(bytes))],
+    let Ok(raw) = RawValue::from_string(text.trim().to_string()) else {
+        return vec![(value, Cow::Borrowed(text))];
     };
     let mut out = Vec::new();
     open_into(value, raw, 0, &mut out);
     out.into_iter()
-        .map(|(v, raw)| (v, Cow::Owned(raw.get().as_bytes().to_vec())))
+        .map(|(v, raw)| (v, Cow::Owned(String::from(Box::<str>::from(raw)))))
         .collect()
 }
 
@@ -122,9 +120,9 @@ mod tests {
 
     fn open_str(s: &str) -> Vec<String> {
         let v: Value = serde_json::from_str(s).unwrap();
-        open(v, s.as_bytes())
+        open(v, s)
             .into_iter()
-            .map(|(_, raw)| String::from_utf8(raw.into_owned()).unwrap())
+            .map(|(_, raw)| raw.into_owned())
             .collect()
     }
 

@@ -1,6 +1,9 @@
 //! Helpers every format uses to read a parsed JSON record: paths, strings, numbers,
 //! timestamps, and the client kind from a user agent.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 
@@ -162,93 +165,145 @@ pub fn seconds_between(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Op
     (s >= 0.0).then_some(s)
 }
 
+/// What user agents contain, by the client kind they reveal, most telling first:
+/// a notebook calling the SDK is a notebook, a pipeline running the CLI a pipeline.
+const CLIENT_MARKERS: &[(Client, &[&str])] = &[
+    (
+        Client::Notebook,
+        &[
+            "jupyter",
+            "ipykernel",
+            "ipython",
+            "notebook",
+            "colab",
+            "sagemaker-studio",
+            "databricks",
+        ],
+    ),
+    (
+        Client::Pipeline,
+        &[
+            "github-actions",
+            "github actions",
+            "gitlab-runner",
+            "gitlab-ci",
+            "jenkins",
+            "terraform",
+            "pulumi",
+            "buildkite",
+            "circleci",
+            "azure-pipelines",
+            "azuredevops",
+            "argocd",
+            "spinnaker",
+            "cloudformation",
+            "ansible",
+        ],
+    ),
+    (
+        Client::Cli,
+        &[
+            "aws-cli",
+            "azure-cli",
+            "azurecli",
+            "google-cloud-sdk",
+            "gcloud",
+            "vault/",
+            "okta-cli",
+            "curl/",
+            "wget/",
+            "httpie",
+            "powershell",
+            "az.",
+            "kubectl",
+        ],
+    ),
+    (
+        Client::Console,
+        &[
+            "console.amazonaws.com",
+            "signin.amazonaws.com",
+            "aws-internal/3",
+            "portal.azure.com",
+            "console.cloud.google.com",
+        ],
+    ),
+    (
+        Client::Sdk,
+        &[
+            "boto3",
+            "botocore",
+            "aws-sdk",
+            "qiskit",
+            "braket",
+            "azure-quantum",
+            "azure-sdk",
+            "azsdk",
+            "google-api",
+            "grpc-",
+            "python-requests",
+            "python/",
+            "go-http-client",
+            "okhttp",
+            "java/",
+            "node-fetch",
+            "axios",
+            "okta-sdk",
+            "hashicorp",
+            "cirq",
+            "pennylane",
+        ],
+    ),
+    (
+        Client::Browser,
+        &["mozilla/", "chrome/", "safari/", "firefox/", "edg/"],
+    ),
+];
+
+/// Every marker in one automaton (one pass over the text); the pattern index maps
+/// back to its rank in [`CLIENT_MARKERS`].
+static CLIENT_MATCHER: LazyLock<(AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
+    let mut ranks = Vec::new();
+    let mut patterns = Vec::new();
+    for (rank, (_, markers)) in CLIENT_MARKERS.iter().enumerate() {
+        for m in *markers {
+            patterns.push(*m);
+            ranks.push(rank);
+        }
+    }
+    let ac = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(patterns)
+        .expect("client markers build an automaton");
+    (ac, ranks)
+});
+
 /// The kind of client a user-agent string reveals.
 pub fn client_from_user_agent(ua: &str) -> Client {
-    let u = ua.to_ascii_lowercase();
-    let has = |needles: &[&str]| needles.iter().any(|n| u.contains(n));
-    if has(&[
-        "jupyter",
-        "ipykernel",
-        "ipython",
-        "notebook",
-        "colab",
-        "sagemaker-studio",
-        "databricks",
-    ]) {
-        Client::Notebook
-    } else if has(&[
-        "github-actions",
-        "github actions",
-        "gitlab-runner",
-        "gitlab-ci",
-        "jenkins",
-        "terraform",
-        "pulumi",
-        "buildkite",
-        "circleci",
-        "azure-pipelines",
-        "azuredevops",
-        "argocd",
-        "spinnaker",
-        "cloudformation",
-        "ansible",
-    ]) {
-        Client::Pipeline
-    } else if has(&[
-        "aws-cli",
-        "azure-cli",
-        "azurecli",
-        "google-cloud-sdk",
-        "gcloud",
-        "vault/",
-        "okta-cli",
-        "curl/",
-        "wget/",
-        "httpie",
-        "powershell",
-        "az.",
-        "kubectl",
-    ]) {
-        Client::Cli
-    } else if has(&[
-        "console.amazonaws.com",
-        "signin.amazonaws.com",
-        "aws-internal/3",
-        "portal.azure.com",
-        "console.cloud.google.com",
-    ]) {
-        Client::Console
-    } else if has(&[
-        "boto3",
-        "botocore",
-        "aws-sdk",
-        "qiskit",
-        "braket",
-        "azure-quantum",
-        "azure-sdk",
-        "azsdk",
-        "google-api",
-        "grpc-",
-        "python-requests",
-        "python/",
-        "go-http-client",
-        "okhttp",
-        "java/",
-        "node-fetch",
-        "axios",
-        "okta-sdk",
-        "hashicorp",
-        "cirq",
-        "pennylane",
-    ]) {
-        Client::Sdk
-    } else if u.ends_with(".amazonaws.com") || u == "aws internal" || u.starts_with("aws-internal")
-    {
-        Client::Service
-    } else if has(&["mozilla/", "chrome/", "safari/", "firefox/", "edg/"]) {
-        Client::Browser
-    } else {
-        Client::Unknown
+    let (ac, ranks) = &*CLIENT_MATCHER;
+    let best = ac
+        .find_overlapping_iter(ua)
+        .map(|m| ranks[m.pattern().as_usize()])
+        .min();
+    let ends_with = |suffix: &str| {
+        ua.len() >= suffix.len()
+            && ua.as_bytes()[ua.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    let starts_with = |prefix: &str| {
+        ua.len() >= prefix.len()
+            && ua.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    match best {
+        // Browsers rank below AWS's own services, which say so only in the whole text.
+        Some(rank) if CLIENT_MARKERS[rank].0 != Client::Browser => CLIENT_MARKERS[rank].0,
+        _ if ends_with(".amazonaws.com")
+            || ua.eq_ignore_ascii_case("aws internal")
+            || starts_with("aws-internal") =>
+        {
+            Client::Service
+        }
+        Some(rank) => CLIENT_MARKERS[rank].0,
+        None => Client::Unknown,
     }
 }
 
@@ -291,6 +346,32 @@ pub fn country_code(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_telling_client_marker_wins() {
+        for (ua, want) in [
+            (
+                "Python/3.11 ipykernel/6.29 qiskit-ibm-runtime/0.23",
+                Client::Notebook,
+            ),
+            (
+                "aws-cli/2.15.0 Python/3.11.6 exec-env/GitHub-Actions-x",
+                Client::Pipeline,
+            ),
+            ("aws-cli/2.15.0 Python/3.11.6 Linux/6.1", Client::Cli),
+            ("Boto3/1.34.0 Python/3.11.6 Botocore/1.34.0", Client::Sdk),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+                Client::Browser,
+            ),
+            ("signin.amazonaws.com", Client::Console),
+            ("secretsmanager.amazonaws.com", Client::Service),
+            ("AWS Internal", Client::Service),
+            ("my-own-tool 1.0", Client::Unknown),
+        ] {
+            assert_eq!(client_from_user_agent(ua), want, "{ua}");
+        }
+    }
 
     #[test]
     fn countries_become_iso_codes() {

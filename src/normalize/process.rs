@@ -49,28 +49,34 @@ impl Normalizer {
             reason,
             bytes: bytes.to_vec(),
         };
-        let value: Value = match serde_json::from_slice(bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                let reason = match std::str::from_utf8(bytes) {
-                    Err(u) => format!("invalid UTF-8 at byte {} of the record", u.valid_up_to()),
-                    Ok(_) => format!("malformed JSON: {e}"),
-                };
+        // Validated once here: the parser then skips its own check, and the kept
+        // raw text is the input as it is.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(u) => {
+                let reason = format!("invalid UTF-8 at byte {} of the record", u.valid_up_to());
                 return vec![Err(reject(Stage::Parse, None, reason, bytes))];
             }
         };
-        envelope::open(value, bytes)
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                let reason = format!("malformed JSON: {e}");
+                return vec![Err(reject(Stage::Parse, None, reason, bytes))];
+            }
+        };
+        envelope::open(value, text)
             .into_iter()
             .map(|(value, raw)| self.one(value, &raw))
             .collect()
     }
 
-    fn one(&self, mut value: Value, bytes: &[u8]) -> Result<NormalizedEvent, Rejection> {
+    fn one(&self, mut value: Value, text: &str) -> Result<NormalizedEvent, Rejection> {
         let reject = |stage, format, reason: String| Rejection {
             stage,
             format,
             reason,
-            bytes: bytes.to_vec(),
+            bytes: text.as_bytes().to_vec(),
         };
         if !value.is_object() {
             return Err(reject(
@@ -128,12 +134,15 @@ impl Normalizer {
         if let Some(c) = &event.src_country {
             event.src_country = Some(super::fields::country_code(c));
         }
-        event.event_id = event_id(event.source.as_str(), event.source_id.as_deref(), bytes);
+        event.event_id = event_id(
+            event.source.as_str(),
+            event.source_id.as_deref(),
+            text.as_bytes(),
+        );
         event.raw = if scrubbed {
             value.to_string()
         } else {
-            // Valid JSON is valid UTF-8.
-            String::from_utf8_lossy(bytes).into_owned()
+            text.to_string()
         };
         Ok(event)
     }

@@ -28,6 +28,10 @@ pub struct WriterLimits {
     pub file_rows: usize,
     /// Rows buffered across all days before the largest day is written early.
     pub buffered_rows: usize,
+    /// Ids of days already handed to the file writer that are kept in memory, so a
+    /// day that comes back (a full day's next file, a late event) neither waits for
+    /// its file nor re-reads its ids from disk. Oldest days are forgotten first.
+    pub retained_ids: usize,
 }
 
 impl Default for WriterLimits {
@@ -35,6 +39,8 @@ impl Default for WriterLimits {
         WriterLimits {
             file_rows: 128 * 1024,
             buffered_rows: 192 * 1024,
+            // About 40 MiB at most.
+            retained_ids: 2 * 1024 * 1024,
         }
     }
 }
@@ -46,8 +52,12 @@ struct DayBuffer {
     #[allow(clippy::vec_box)]
     events: Vec<Box<NormalizedEvent>>,
     /// Ids stored for this day on disk plus those buffered.
-    known: HashSet<u128>,
+    known: IdSet,
 }
+
+/// Event ids in their compact form. They are SHA-256 prefixes, so a fast hash
+/// spreads them as well as a keyed one.
+type IdSet = HashSet<u128, foldhash::fast::RandomState>;
 
 /// What a write did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +75,11 @@ pub struct EventWriter {
     limits: WriterLimits,
     days: HashMap<String, DayBuffer>,
     buffered: usize,
+    /// Id sets of days written out in this run (see [`WriterLimits::retained_ids`]),
+    /// and the order they were written in, oldest first.
+    retained: HashMap<String, IdSet>,
+    retained_order: VecDeque<String>,
+    retained_count: usize,
     files: Vec<PathBuf>,
     /// Hands full days to the flush thread; `None` once finished.
     jobs: Option<Sender<Job>>,
@@ -116,6 +131,9 @@ impl EventWriter {
             limits,
             days: HashMap::new(),
             buffered: 0,
+            retained: HashMap::new(),
+            retained_order: VecDeque::new(),
+            retained_count: 0,
             files: Vec::new(),
             jobs: Some(jobs),
             done,
@@ -136,11 +154,16 @@ impl EventWriter {
         self.collect_done(false)?;
         let day = event.day();
         if !self.days.contains_key(&day) {
-            // The ids of a day still being written are not on disk yet.
-            if self.in_flight.contains(&day) {
-                self.collect_done(true)?;
-            }
-            let known = self.stored_ids(&day)?;
+            let known = match self.take_retained(&day) {
+                Some(known) => known,
+                None => {
+                    // The ids of a day still being written are not on disk yet.
+                    if self.in_flight.contains(&day) {
+                        self.collect_done(true)?;
+                    }
+                    self.stored_ids(&day)?
+                }
+            };
             self.days.insert(
                 day.clone(),
                 DayBuffer {
@@ -190,12 +213,11 @@ impl EventWriter {
     }
 
     fn flush_day(&mut self, day: &str) -> Result<()> {
-        // Dropping the buffer drops its id set too: memory stays bounded by what
-        // is buffered, and the next event of this day reloads ids from disk.
         let Some(buf) = self.days.remove(day) else {
             return Ok(());
         };
         self.buffered -= buf.events.len();
+        self.retain(day, buf.known);
         if buf.events.is_empty() {
             return Ok(());
         }
@@ -241,8 +263,34 @@ impl EventWriter {
         Ok(())
     }
 
-    fn stored_ids(&self, day: &str) -> Result<HashSet<u128>> {
-        let mut ids = HashSet::new();
+    /// Keeps a written day's ids within [`WriterLimits::retained_ids`]; the oldest
+    /// days are forgotten first, and their next event reloads ids from disk.
+    fn retain(&mut self, day: &str, known: IdSet) {
+        if known.len() > self.limits.retained_ids {
+            return;
+        }
+        self.retained_count += known.len();
+        self.retained.insert(day.to_string(), known);
+        self.retained_order.push_back(day.to_string());
+        while self.retained_count > self.limits.retained_ids {
+            let Some(oldest) = self.retained_order.pop_front() else {
+                break;
+            };
+            if let Some(ids) = self.retained.remove(&oldest) {
+                self.retained_count -= ids.len();
+            }
+        }
+    }
+
+    fn take_retained(&mut self, day: &str) -> Option<IdSet> {
+        let ids = self.retained.remove(day)?;
+        self.retained_count -= ids.len();
+        self.retained_order.retain(|d| d != day);
+        Some(ids)
+    }
+
+    fn stored_ids(&self, day: &str) -> Result<IdSet> {
+        let mut ids = IdSet::default();
         for file in parquet_files(&self.dir.day_dir(day))? {
             read_string_column(&file, "event_id", |id| {
                 ids.insert(id_bits(id));
@@ -325,12 +373,23 @@ mod tests {
 
     #[test]
     fn an_event_seen_again_while_its_day_is_being_written_is_a_duplicate() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = DataDir::open(tmp.path()).unwrap();
-        let limits = WriterLimits {
+        // Ids are kept for written days: the day comes back to its kept id set.
+        seen_again_while_written(WriterLimits {
             file_rows: 2,
             buffered_rows: 100,
-        };
+            retained_ids: 100,
+        });
+        // Nothing kept: the day waits for its file and reads its ids back.
+        seen_again_while_written(WriterLimits {
+            file_rows: 2,
+            buffered_rows: 100,
+            retained_ids: 0,
+        });
+    }
+
+    fn seen_again_while_written(limits: WriterLimits) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
         let mut w = EventWriter::new(dir.clone(), limits, None).unwrap();
         assert_eq!(w.push(event(1, 1)).unwrap(), Pushed::New);
         // The second event fills the day: it goes to the flush thread.
@@ -357,6 +416,33 @@ mod tests {
             assert_eq!(again.push(event(id, day)).unwrap(), Pushed::Duplicate);
         }
         assert!(again.finish().unwrap().is_empty());
+    }
+
+    #[test]
+    fn days_forgotten_past_the_retention_limit_still_dedupe_from_disk() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        // Each day fills a file at two events; only three ids are kept in memory,
+        // so every day but the last one or two is forgotten by the second pass.
+        let limits = WriterLimits {
+            file_rows: 2,
+            buffered_rows: 100,
+            retained_ids: 3,
+        };
+        let mut w = EventWriter::new(dir, limits, None).unwrap();
+        let all: Vec<(u32, u32)> = (1..=6).flat_map(|d| [(d * 2, d), (d * 2 + 1, d)]).collect();
+        for &(id, day) in &all {
+            assert_eq!(w.push(event(id, day)).unwrap(), Pushed::New);
+        }
+        assert!(w.retained_count <= 3, "kept {} ids", w.retained_count);
+        for &(id, day) in all.iter().rev() {
+            assert_eq!(
+                w.push(event(id, day)).unwrap(),
+                Pushed::Duplicate,
+                "event {id} of day {day}"
+            );
+        }
+        assert_eq!(w.finish().unwrap().len(), 6);
     }
 
     #[test]

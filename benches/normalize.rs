@@ -75,7 +75,7 @@ fn main() {
         "whole normalize stage",
         time(|| {
             for l in &lines {
-                std::hint::black_box(normalizer.run(l));
+                std::hint::black_box(normalizer.run(*l));
             }
         }),
     );
@@ -83,7 +83,7 @@ fn main() {
     // Per source: the whole stage on that source's records only.
     let mut by_source: BTreeMap<&'static str, Vec<&[u8]>> = BTreeMap::new();
     for l in &lines {
-        if let Some(Ok(ev)) = normalizer.run(l).into_iter().next() {
+        if let Some(Ok(ev)) = normalizer.run(*l).into_iter().next() {
             by_source.entry(ev.source.as_str()).or_default().push(l);
         }
     }
@@ -93,7 +93,7 @@ fn main() {
     for (source, ls) in &by_source {
         let secs = time(|| {
             for l in ls {
-                std::hint::black_box(normalizer.run(l));
+                std::hint::black_box(normalizer.run(*l));
             }
         });
         println!(

@@ -323,7 +323,7 @@ fn normalize_chunk(normalizer: &Normalizer, geoip: &GeoIp, chunk: Chunk) -> Vec<
     for frame in chunk.frames {
         match frame {
             Frame::Record { bytes, pos } => {
-                for result in normalizer.run(&bytes) {
+                for result in normalizer.run(bytes) {
                     out.push(match result {
                         Ok(mut ev) => {
                             geoip.enrich(&mut ev);

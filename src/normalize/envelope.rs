@@ -63,6 +63,11 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
     }
 }
 
+/// Whether this value carries records rather than being one.
+pub fn is_envelope(value: &Value) -> bool {
+    envelope_path(value).is_some()
+}
+
 /// Opens envelopes (recursively) and returns each inner record with its own text;
 /// a plain record (the common case) comes back alone, unchanged and uncopied.
 pub fn open(value: Value, text: &str) -> Vec<(Value, Cow<'_, str>)> {

@@ -1,6 +1,8 @@
 //! One framed record through the whole normalize stage: parse, open envelopes,
 //! detect the format, scrub secrets, normalize, check, and stamp the event id.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -42,36 +44,49 @@ pub struct Normalizer {
 
 impl Normalizer {
     /// Normalizes one framed record: one event per record, or per item of an envelope.
-    pub fn run(&self, bytes: &[u8]) -> Vec<Result<NormalizedEvent, Rejection>> {
-        let reject = |stage, format, reason: String, bytes: &[u8]| Rejection {
-            stage,
-            format,
-            reason,
-            bytes: bytes.to_vec(),
+    /// Given owned bytes, a plain record's bytes become the event's `raw` uncopied.
+    pub fn run<'a>(
+        &self,
+        bytes: impl Into<Cow<'a, [u8]>>,
+    ) -> Vec<Result<NormalizedEvent, Rejection>> {
+        let parse_error = |reason: String, bytes: &[u8]| {
+            vec![Err(Rejection {
+                stage: Stage::Parse,
+                format: None,
+                reason,
+                bytes: bytes.to_vec(),
+            })]
+        };
+        let bad_utf8 = |e: std::str::Utf8Error| {
+            format!("invalid UTF-8 at byte {} of the record", e.valid_up_to())
         };
         // Validated once here: the parser then skips its own check, and the kept
         // raw text is the input as it is.
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(u) => {
-                let reason = format!("invalid UTF-8 at byte {} of the record", u.valid_up_to());
-                return vec![Err(reject(Stage::Parse, None, reason, bytes))];
-            }
+        let text: Cow<'a, str> = match bytes.into() {
+            Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(e) => return parse_error(bad_utf8(e), b),
+            },
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(t) => Cow::Owned(t),
+                Err(e) => return parse_error(bad_utf8(e.utf8_error()), e.as_bytes()),
+            },
         };
-        let value: Value = match serde_json::from_str(text) {
+        let value: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
-            Err(e) => {
-                let reason = format!("malformed JSON: {e}");
-                return vec![Err(reject(Stage::Parse, None, reason, bytes))];
-            }
+            Err(e) => return parse_error(format!("malformed JSON: {e}"), text.as_bytes()),
         };
-        envelope::open(value, text)
-            .into_iter()
-            .map(|(value, raw)| self.one(value, &raw))
-            .collect()
+        if envelope::is_envelope(&value) {
+            envelope::open(value, &text)
+                .into_iter()
+                .map(|(value, raw)| self.one(value, raw))
+                .collect()
+        } else {
+            vec![self.one(value, text)]
+        }
     }
 
-    fn one(&self, mut value: Value, text: &str) -> Result<NormalizedEvent, Rejection> {
+    fn one(&self, mut value: Value, text: Cow<'_, str>) -> Result<NormalizedEvent, Rejection> {
         let reject = |stage, format, reason: String| Rejection {
             stage,
             format,
@@ -142,7 +157,7 @@ impl Normalizer {
         event.raw = if scrubbed {
             value.to_string()
         } else {
-            text.to_string()
+            text.into_owned()
         };
         Ok(event)
     }

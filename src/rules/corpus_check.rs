@@ -67,7 +67,7 @@ fn fires_on(file: &str, records: &[Value]) -> Option<bool> {
     let mut any = false;
     for r in records {
         for e in normalizer
-            .run(&serde_json::to_vec(r).unwrap())
+            .run(serde_json::to_vec(r).unwrap())
             .into_iter()
             .flatten()
         {

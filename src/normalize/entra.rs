@@ -644,7 +644,9 @@ fn unquote(s: &str) -> String {
 
 /// Class and verb of an audit activity, from its name and `operationType`.
 ///
-/// - role_change: "Add member to role" (also PIM and eligible variants) → assign,
+/// - role_change: "Add member to role" (also PIM "completed" and eligible variants) → assign,
+///   a PIM request and its fate → request, approve, deny, cancel, expire (none
+///   of which changes who holds the role),
 ///   "Remove member from role" → unassign; "Add/Remove app role assignment ..." ;
 ///   "Add/Remove member to/from group"; "Add/Remove owner ..."; Azure RBAC
 ///   "Create/Delete role assignment"; "Add delegated permission grant" / "Consent to
@@ -670,6 +672,27 @@ pub(crate) fn classify_audit(
     let removes = o.starts_with("remove") || o.starts_with("delete") || o.contains(" from ");
     let grant_or_revoke = |removing: bool| s(if removing { "unassign" } else { "assign" });
 
+    let about_roles = o.contains(" role") || o.contains("pim");
+    // PIM logs each request and its fate apart from the change itself: only
+    // "completed" (or an activation expiring) changes who holds the role.
+    if about_roles {
+        let fate = if o.contains("requested") {
+            Some("request")
+        } else if o.contains("request denied") {
+            Some("deny")
+        } else if o.contains("canceled") || o.contains("cancelled") {
+            Some("cancel")
+        } else if o.contains("request expired") {
+            Some("expire")
+        } else if o.contains("request approved") || o.contains("approved by admin") {
+            Some("approve")
+        } else {
+            None
+        };
+        if let Some(fate) = fate {
+            return (Class::RoleChange, s(fate));
+        }
+    }
     if o.contains("member to role")
         || o.contains("member from role")
         || o.contains("role assignment")
@@ -1024,6 +1047,56 @@ mod tests {
                 "Add eligible member to role in PIM completed (permanent)",
                 Class::RoleChange,
                 "assign",
+            ),
+            (
+                "Add member to role completed (PIM activation)",
+                Class::RoleChange,
+                "assign",
+            ),
+            (
+                "Add member to role requested (PIM activation)",
+                Class::RoleChange,
+                "request",
+            ),
+            (
+                "Add member to role approval requested (PIM activation)",
+                Class::RoleChange,
+                "request",
+            ),
+            (
+                "Add member to role in PIM requested (permanent)",
+                Class::RoleChange,
+                "request",
+            ),
+            (
+                "Add member to role request approved (PIM activation)",
+                Class::RoleChange,
+                "approve",
+            ),
+            (
+                "Add member to role request denied (PIM activation)",
+                Class::RoleChange,
+                "deny",
+            ),
+            (
+                "Add member to role canceled (PIM activation)",
+                Class::RoleChange,
+                "cancel",
+            ),
+            (
+                "PIM activation request expired",
+                Class::RoleChange,
+                "expire",
+            ),
+            (
+                "Remove member from role (PIM activation expired)",
+                Class::RoleChange,
+                "unassign",
+            ),
+            (
+                "Remove member from role completed (PIM deactivate)",
+                Class::RoleChange,
+                "unassign",
             ),
             (
                 "Add app role assignment grant to user",

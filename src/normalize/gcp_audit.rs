@@ -31,6 +31,9 @@
 //! Families: Secret Manager (secret_access), IAM policy changes with
 //! `serviceData.policyDelta.bindingDeltas` (role_change assign/unassign), service
 //! account keys, API keys and `iamcredentials` (token), service accounts (account),
+//! group membership (Workspace `AdminService.add/remove/updateGroupMember` with the
+//! `USER_EMAIL` and `GROUP_EMAIL` parameters, Cloud Identity memberships with
+//! `metadata.group` and `membershipDelta`: role_change, the group as target_role),
 //! `login.googleapis.com` (authentication); the rest is api_activity with a verb
 //! from the method name.
 
@@ -366,6 +369,17 @@ fn login(short: &str, e: &mut NormalizedEvent) {
     }
 }
 
+/// A parameter of a Workspace admin audit entry (`metadata.event[].parameter[]`).
+fn admin_parameter(pp: &Value, name: &str) -> Option<String> {
+    get(pp, "metadata.event")?
+        .as_array()?
+        .iter()
+        .filter_map(|ev| get(ev, "parameter").and_then(Value::as_array))
+        .flatten()
+        .find(|p| text(p, "name").is_some_and(|n| n == name))
+        .and_then(|p| text(p, "value"))
+}
+
 /// The last path segment of a resource name.
 fn last_segment(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
@@ -431,6 +445,41 @@ fn token_or_account(pp: &Value, svc: &str, short: &str, e: &mut NormalizedEvent)
                 "CreateRole" => "create",
                 "DeleteRole" => "delete",
                 _ => "update",
+            };
+            (Class::RoleChange, action)
+        }
+        ("admin.googleapis.com", "addGroupMember" | "removeGroupMember" | "updateGroupMember") => {
+            // Workspace admin audit: the member and the group are event parameters.
+            e.target_user = admin_parameter(pp, "USER_EMAIL");
+            e.target_role = admin_parameter(pp, "GROUP_EMAIL");
+            let action = match short {
+                "addGroupMember" => "assign",
+                "removeGroupMember" => "unassign",
+                _ => "update",
+            };
+            (Class::RoleChange, action)
+        }
+        ("cloudidentity.googleapis.com", m)
+            if m.ends_with("Membership") || m.ends_with("MembershipRoles") =>
+        {
+            let meta = get(pp, "metadata");
+            e.target_role = meta
+                .and_then(|m| text(m, "group"))
+                .map(|g| g.strip_prefix("group:").unwrap_or(&g).to_string());
+            e.target_user = meta
+                .and_then(|m| text(m, "membershipDelta.member"))
+                .map(|m| strip_member_prefix(&m).to_string());
+            let deltas: Vec<String> = meta
+                .and_then(|m| get(m, "membershipDelta.roleDeltas"))
+                .and_then(Value::as_array)
+                .map(|d| d.iter().filter_map(|d| text(d, "action")).collect())
+                .unwrap_or_default();
+            let action = if m.starts_with("Create") || deltas.iter().any(|a| a == "ADD") {
+                "assign"
+            } else if m.starts_with("Delete") || deltas.iter().any(|a| a == "REMOVE") {
+                "unassign"
+            } else {
+                "update"
             };
             (Class::RoleChange, action)
         }
@@ -696,6 +745,25 @@ mod tests {
     }
 
     #[test]
+    fn cloud_identity_membership_change() {
+        let e = normalize_as(
+            "gcp_audit",
+            r#"{"insertId":"ci1","timestamp":"2026-11-02T10:00:00Z","logName":"organizations/1/logs/cloudaudit.googleapis.com%2Factivity",
+                "protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"cloudidentity.googleapis.com",
+                "methodName":"google.apps.cloudidentity.groups.v1.MembershipsService.UpdateMembership","resourceName":"groups/qpu-admins@example.com",
+                "authenticationInfo":{"principalEmail":"admin@example.com"},
+                "metadata":{"@type":"type.googleapis.com/google.cloud.audit.GroupAuditMetadata","group":"group:qpu-admins@example.com",
+                  "membershipDelta":{"member":"user:eve@example.com","roleDeltas":[{"action":"REMOVE","role":"MEMBER"}]}}}}"#,
+        );
+        assert_eq!(
+            (e.class, e.action.as_str()),
+            (Class::RoleChange, "unassign")
+        );
+        assert_eq!(e.target_role.as_deref(), Some("qpu-admins@example.com"));
+        assert_eq!(e.target_user.as_deref(), Some("eve@example.com"));
+    }
+
+    #[test]
     fn corpus_panther() {
         let Some((undetected, results)) = corpus(
             "gcp-audit/panther-labs__panther-analysis/rules/EXTRACTED_tests__GCP.AuditLog.jsonl",
@@ -731,6 +799,20 @@ mod tests {
         assert_eq!(run_ok.class, Class::RoleChange);
         assert_eq!(run_ok.project.as_deref(), Some("some-project"));
         assert_eq!(run_ok.time, t("2024-02-02T09:44:26.029835Z"));
+        // Workspace group membership: who joined which group.
+        let joined = ok
+            .iter()
+            .find(|e| {
+                e.operation.as_deref() == Some("google.admin.AdminService.addGroupMember")
+                    && e.target_role.as_deref() == Some("admins@example.com")
+            })
+            .expect("an addGroupMember into admins@");
+        assert_eq!(
+            (joined.class, joined.action.as_str()),
+            (Class::RoleChange, "assign")
+        );
+        assert_eq!(joined.target_user.as_deref(), Some("test-user@example.com"));
+        assert_eq!(joined.user.as_deref(), Some("admin@example.com"));
         // Permission-denied statuses are failures.
         assert!(
             ok.iter()

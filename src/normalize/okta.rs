@@ -147,23 +147,43 @@ impl Format for Okta {
         e.request_id = known(text(r, "debugContext.debugData.requestId"))
             .or_else(|| known(text(r, "transaction.id")));
 
-        // MFA: an MFA verification that went through.
-        let et = event_type.to_ascii_lowercase();
-        let mfa_verified = et == "user.authentication.auth_via_mfa"
-            || et.starts_with("user.mfa.okta_verify")
-            || matches!(
-                text(r, "authenticationContext.credentialType").as_deref(),
-                Some("OTP" | "SMS")
-            );
-        if mfa_verified && e.outcome == Outcome::Success {
-            e.mfa = Some(true);
-        }
-
         // On what: the targets.
         let targets: Vec<&Value> = get(r, "target")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter(|t| t.is_object()).collect())
             .unwrap_or_default();
+
+        // MFA: a factor verification that went through. Identity Engine logs the
+        // password check as `auth_via_mfa` too, so a password factor does not count.
+        // Okta records no event that proves a sign-in had no second factor, so
+        // `mfa` is never set to false here.
+        let et = event_type.to_ascii_lowercase();
+        let credential = text(r, "authenticationContext.credentialType");
+        let password_factor = text(r, "debugContext.debugData.factor")
+            .is_some_and(|f| f.eq_ignore_ascii_case("PASSWORD_AS_FACTOR"))
+            || credential
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("PASSWORD"))
+            || {
+                let enrollments: Vec<String> = targets
+                    .iter()
+                    .filter(|t| {
+                        text(t, "type")
+                            .is_some_and(|ty| ty.eq_ignore_ascii_case("AuthenticatorEnrollment"))
+                    })
+                    .filter_map(|t| text(t, "displayName"))
+                    .collect();
+                !enrollments.is_empty()
+                    && enrollments
+                        .iter()
+                        .all(|n| n.eq_ignore_ascii_case("password"))
+            };
+        let mfa_verified = et == "user.authentication.auth_via_mfa"
+            || et.starts_with("user.mfa.okta_verify")
+            || matches!(credential.as_deref(), Some("OTP" | "SMS"));
+        if mfa_verified && !password_factor && e.outcome == Outcome::Success {
+            e.mfa = Some(true);
+        }
         let target_of = |kinds: &[&str]| {
             targets.iter().copied().find(|t| {
                 text(t, "type").is_some_and(|ty| kinds.iter().any(|k| ty.eq_ignore_ascii_case(k)))
@@ -500,6 +520,30 @@ mod tests {
             push_denied.reason.as_deref(),
             Some("User rejected Okta push verify")
         );
+    }
+
+    #[test]
+    fn a_password_checked_as_a_factor_is_not_mfa() {
+        // Identity Engine: the password step is logged as `auth_via_mfa`.
+        let password = normalize_as(
+            "okta",
+            r#"{"uuid":"p1","published":"2026-11-02T10:00:00.000Z","eventType":"user.authentication.auth_via_mfa",
+                "version":"0","severity":"INFO","actor":{"id":"00u1","type":"User","alternateId":"ada@example.com"},
+                "outcome":{"result":"SUCCESS"},"authenticationContext":{"authenticationProvider":"FACTOR_PROVIDER"},
+                "debugContext":{"debugData":{"factor":"PASSWORD_AS_FACTOR","factorIntent":"AUTHENTICATION"}},
+                "target":[{"id":"laeX","type":"AuthenticatorEnrollment","displayName":"Password"}]}"#,
+        );
+        assert_eq!(password.mfa, None);
+        // The same event for a push to Okta Verify is a second factor.
+        let push = normalize_as(
+            "okta",
+            r#"{"uuid":"p2","published":"2026-11-02T10:00:05.000Z","eventType":"user.authentication.auth_via_mfa",
+                "version":"0","severity":"INFO","actor":{"id":"00u1","type":"User","alternateId":"ada@example.com"},
+                "outcome":{"result":"SUCCESS"},"authenticationContext":{"authenticationProvider":"FACTOR_PROVIDER"},
+                "debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH","factorIntent":"AUTHENTICATION"}},
+                "target":[{"id":"pfdX","type":"AuthenticatorEnrollment","displayName":"Okta Verify"}]}"#,
+        );
+        assert_eq!(push.mfa, Some(true));
     }
 
     #[test]

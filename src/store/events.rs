@@ -39,7 +39,7 @@ impl Default for WriterLimits {
         WriterLimits {
             file_rows: 128 * 1024,
             buffered_rows: 192 * 1024,
-            // About 40 MiB at most.
+            // 16 to 40 bytes an id in a hash set: tens of MiB at most.
             retained_ids: 2 * 1024 * 1024,
         }
     }

@@ -466,7 +466,7 @@ event_fields! {
     #[doc = "Whether the actor is a person or a machine identity."]
     #[ocsf = "actor.user.type"]
     user_kind: UserKind,
-    #[doc = "The credential used: a keyed fingerprint (qfp:...) or a non-secret native id (AWS access key id, Vault HMAC'd accessor)."]
+    #[doc = "The credential used: a keyed fingerprint (qfp:...) or a non-secret native id (AWS access key id, Vault HMAC'd accessor). On a token revoke, the credential revoked (null when the source does not name it)."]
     #[ocsf = "actor.session.credential_uid"]
     token_id: Option<String>,
     #[doc = "Login session, or the provider's job session for quantum jobs."]

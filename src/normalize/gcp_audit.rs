@@ -418,7 +418,11 @@ fn token_or_account(pp: &Value, svc: &str, short: &str, e: &mut NormalizedEvent)
             (Class::Token, "sign")
         }
         ("apikeys.googleapis.com", "CreateKey") => (Class::Token, "issue"),
-        ("apikeys.googleapis.com", "DeleteKey") => (Class::Token, "revoke"),
+        ("apikeys.googleapis.com", "DeleteKey") => {
+            // The key deleted, not the caller's service-account key (see Vault).
+            e.token_id = first_text(pp, &["request.name"]).or_else(|| e.resource.clone());
+            (Class::Token, "revoke")
+        }
         (_, "CreateServiceAccount") => {
             e.target_user = first_text(
                 pp,

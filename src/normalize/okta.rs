@@ -195,6 +195,17 @@ impl Format for Okta {
                 .or_else(|| text(t, "id"))
         };
         let display_of = |t: &Value| known(text(t, "displayName")).or_else(|| name_of(t));
+        // A revoke is about the token it revokes, never the caller's API token, which
+        // goes on being used (a use after revocation is an alert). Okta names an API
+        // token among the targets; an OAuth token revoke names only its server.
+        if e.class == Class::Token && e.action == "revoke" {
+            e.token_id = targets
+                .iter()
+                .find(|t| {
+                    text(t, "type").is_some_and(|ty| ty.to_ascii_lowercase().contains("token"))
+                })
+                .and_then(|t| text(t, "id"));
+        }
         e.target_user = target_of(&["User"]).and_then(name_of);
         // The object acted on: an app instance first (SSO, app access), else the first
         // target that is not a user or a user's authenticator.
@@ -578,6 +589,19 @@ mod tests {
             (revoke.class, revoke.action.as_str()),
             (Class::Token, "revoke")
         );
+        assert_eq!(revoke.token_id, None);
+        let api_token = normalize_as(
+            "okta",
+            r#"{"uuid":"t1","published":"2026-11-02T10:00:00.000Z","eventType":"system.api_token.revoke","version":"0",
+                "actor":{"id":"00u1","type":"User","alternateId":"admin@example.com"},"outcome":{"result":"SUCCESS"},
+                "transaction":{"type":"WEB","id":"tx1","detail":{"requestApiTokenId":"00Tcaller"}},
+                "target":[{"id":"00Tleaked","type":"Token","alternateId":"unknown","displayName":"ci-token"}]}"#,
+        );
+        assert_eq!(
+            (api_token.class, api_token.action.as_str()),
+            (Class::Token, "revoke")
+        );
+        assert_eq!(api_token.token_id.as_deref(), Some("00Tleaked"));
     }
 
     #[test]

@@ -104,6 +104,24 @@ impl Format for Vault {
             .or_else(|| text(record, "request.client_token_accessor"))
             .or_else(|| text(record, "request.client_token"));
         ev.roles = actor.map(policies).unwrap_or_default();
+        // A revoke is about the token (or lease) it revokes, as on the other sources:
+        // that is its token, so a later use of it can be caught, while the caller's
+        // own token goes on being used without looking revoked. The caller stays in
+        // `user`. Revoke-self revokes the caller's token, which is already there.
+        if route.class == Class::Token
+            && route.action == "revoke"
+            && !path.as_deref().is_some_and(|p| p.ends_with("revoke-self"))
+        {
+            ev.token_id = first_text_in(
+                record,
+                &[
+                    "request.data.accessor",
+                    "request.data.token",
+                    "request.data.lease_id",
+                ],
+            )
+            .or_else(|| path.as_deref().and_then(revoked_in_path));
+        }
 
         let root = actor.is_some_and(|a| {
             text(a, "token_type").is_some_and(|t| t.eq_ignore_ascii_case("root"))
@@ -392,6 +410,24 @@ fn first_text_in(v: &Value, paths: &[&str]) -> Option<String> {
     paths.iter().find_map(|p| text(v, p))
 }
 
+/// What a revoke names in its path (`auth/token/revoke-accessor/<accessor>`,
+/// `sys/leases/revoke/<lease id>`): older clients and the lease API put it there.
+fn revoked_in_path(path: &str) -> Option<String> {
+    [
+        "auth/token/revoke-accessor/",
+        "sys/leases/revoke/",
+        "sys/leases/revoke-force/",
+        "sys/leases/revoke-prefix/",
+        "sys/revoke/",
+        "sys/revoke-force/",
+        "sys/revoke-prefix/",
+    ]
+    .iter()
+    .find_map(|prefix| path.strip_prefix(prefix))
+    .filter(|rest| !rest.is_empty())
+    .map(str::to_string)
+}
+
 /// The policies an auth object carries (`policies`, else token and identity policies).
 fn policies(auth: &Value) -> Vec<String> {
     let list = |k: &str| -> Vec<String> {
@@ -673,6 +709,12 @@ mod tests {
             (revoke.class, revoke.action.as_str()),
             (Class::Token, "revoke")
         );
+        // The token revoked, not alice's own, which she goes on using.
+        assert_eq!(
+            revoke.token_id.as_deref(),
+            Some("hmac-sha256:e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0")
+        );
+        assert_eq!(revoke.user.as_deref(), Some("alice"));
 
         let audit = &ev[8];
         assert_eq!(
@@ -680,6 +722,29 @@ mod tests {
             (Class::ApiActivity, "delete")
         );
         assert_eq!(audit.resource.as_deref(), Some("sys/audit/file"));
+    }
+
+    #[test]
+    fn a_revoke_names_the_token_or_lease_it_revokes() {
+        let entry = |path: &str, data: &str| {
+            normalize_as(
+                "vault",
+                &format!(
+                    r#"{{"time":"2025-03-04T11:05:00Z","type":"request","auth":{{"accessor":"hmac-sha256:caller","display_name":"token-ops"}},
+                        "request":{{"id":"r-{path}","operation":"update","path":"{path}","data":{data}}}}}"#
+                ),
+            )
+        };
+        let by_token = entry("auth/token/revoke", r#"{"token":"hmac-sha256:victim"}"#);
+        assert_eq!(by_token.token_id.as_deref(), Some("hmac-sha256:victim"));
+        let lease = entry("sys/leases/revoke/aws/creds/braket/abc123", "null");
+        assert_eq!(
+            (lease.class, lease.action.as_str()),
+            (Class::Token, "revoke")
+        );
+        assert_eq!(lease.token_id.as_deref(), Some("aws/creds/braket/abc123"));
+        let own = entry("auth/token/revoke-self", "null");
+        assert_eq!(own.token_id.as_deref(), Some("hmac-sha256:caller"));
     }
 
     #[test]

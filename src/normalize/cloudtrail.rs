@@ -492,8 +492,17 @@ fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     }
     // A console session opened from an MFA-authenticated session says MFAUsed=No
     // for the new sign-in: either signal means a second factor stands behind it.
+    // A SAML-federated sign-in says MFAUsed=No whatever the IdP did: AWS cannot know.
+    let saml = text(v, "additionalEventData.SamlProviderArn").is_some()
+        || text(v, "userIdentity.type").is_some_and(|t| t.eq_ignore_ascii_case("SAMLUser"));
     if let Some(mfa) = boolean(v, "additionalEventData.MFAUsed") {
-        e.mfa = Some(mfa || e.mfa == Some(true));
+        e.mfa = if mfa || e.mfa == Some(true) {
+            Some(true)
+        } else if saml {
+            None
+        } else {
+            Some(false)
+        };
     }
     if let Some(types) = text(v, "additionalEventData.CredentialType") {
         let second_factor = types
@@ -1356,6 +1365,15 @@ mod tests {
             .filter_map(|(_, r)| r.as_ref().err().map(|e| e.to_string()))
             .collect();
         assert!(errors.len() < 20, "{errors:?}");
+        // A SAML-federated console login: AWS says MFAUsed=No whatever the IdP did.
+        let saml = all
+            .iter()
+            .filter(|(v, _)| get(v, "additionalEventData.SamlProviderArn").is_some())
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .filter(|e| e.operation.as_deref() == Some("ConsoleLogin"))
+            .collect::<Vec<_>>();
+        assert!(!saml.is_empty());
+        assert!(saml.iter().all(|e| e.mfa != Some(false)), "{saml:?}");
         // Root console login failures are failures.
         let root_fail = all
             .iter()

@@ -421,13 +421,25 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
     e.message = failure_text.filter(|_| e.outcome != Outcome::Success);
 
     // MFA: a method was used, or MFA was required and the sign-in went through.
+    // "Single factor" is not "no MFA" when an earlier MFA travels in the token
+    // ("MFA requirement satisfied by claim in the token").
     let mfa_method = v.nested("mfaDetail").and_then(|m| text(&m, "authMethod"));
+    let mfa_by_claim = || {
+        let said = |t: &str| t.to_ascii_lowercase().contains("mfa requirement satisfied");
+        status
+            .as_deref()
+            .and_then(|s| text(s, "additionalDetails"))
+            .is_some_and(|t| said(&t))
+            || items(v.nested("authenticationDetails"))
+                .iter()
+                .any(|d| text(d, "authenticationStepResultDetail").is_some_and(|t| said(&t)))
+    };
     e.mfa = match v.text(&["authenticationRequirement"]).as_deref() {
         _ if mfa_method.is_some() => Some(true),
         Some(r) if r.eq_ignore_ascii_case("multiFactorAuthentication") => {
             (e.outcome == Outcome::Success).then_some(true)
         }
-        Some(r) if r.eq_ignore_ascii_case("singleFactorAuthentication") => Some(false),
+        Some(r) if r.eq_ignore_ascii_case("singleFactorAuthentication") => Some(mfa_by_claim()),
         _ => None,
     };
     let risk = signin_risk(v);
@@ -1197,6 +1209,13 @@ mod tests {
             ok.len()
         );
         assert_eq!(records.len(), 48);
+
+        // Single-factor by name, but the MFA came with the token: not a sign-in without MFA.
+        let by_claim = ok
+            .iter()
+            .find(|e| e.source_id.as_deref() == Some("d9ae0e20-c959-42a3-ba74-00f59ac9f6c6"))
+            .expect("the legacy-auth sign-in");
+        assert_eq!(by_claim.mfa, Some(true));
 
         // Account lockout: a failure with code and text, from Russia.
         let locked = ok

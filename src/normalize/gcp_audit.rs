@@ -313,7 +313,12 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
         .and_then(Value::as_array)
         .filter(|d| !d.is_empty());
     if let Some(deltas) = deltas {
-        let first = &deltas[0];
+        // A grant among removals is what matters (`[REMOVE viewer, ADD owner]`); every
+        // delta is listed in the message.
+        let first = deltas
+            .iter()
+            .find(|d| text(d, "action").as_deref() == Some("ADD"))
+            .unwrap_or(&deltas[0]);
         e.action = match text(first, "action").as_deref() {
             Some("REMOVE") => "unassign",
             _ => "assign",

@@ -23,14 +23,15 @@
 //!
 //! Human or service ([`user_kind`]), first rule that applies:
 //! 1. `invokedBy` present, or type `AWSService` → service.
-//! 2. type `Root`, `IAMUser`, `IdentityCenterUser`, `SAMLUser` → human.
-//! 3. an assumed role whose role is an IAM Identity Center role (`AWSReservedSSO_*`)
+//! 2. a sign-in event (only a person signs in to the console) → human.
+//! 3. type `Root`, `IAMUser`, `IdentityCenterUser`, `SAMLUser` → human.
+//! 4. an assumed role whose role is an IAM Identity Center role (`AWSReservedSSO_*`)
 //!    or whose session name is an e-mail address → human.
-//! 4. an assumed role or web-identity user whose role or session name looks like a
+//! 5. an assumed role or web-identity user whose role or session name looks like a
 //!    workload (service-linked roles, `i-…` EC2 instance sessions, SDK default session
 //!    names, Lambda/ECS/CodeBuild/GitHub/Terraform/CI/deploy role names, GitHub OIDC) → service.
-//! 5. a sign-in event, or a request made from the AWS console → human.
-//! 6. otherwise unknown.
+//! 6. a request made from the AWS console → human.
+//! 7. otherwise unknown.
 //!
 //! Event families: sign-in (authentication), Secrets Manager, SSM SecureString reads
 //! and KMS Decrypt (secret_access), Braket (job), STS and IAM access keys (token),
@@ -429,6 +430,10 @@ fn user_kind(h: &KindHints, signin: bool, client: Client) -> UserKind {
     if h.invoked_by || h.identity_type == "AWSService" {
         return UserKind::Service;
     }
+    // Only a person signs in to the console, whatever the role's name suggests.
+    if signin {
+        return UserKind::Human;
+    }
     match h.identity_type.as_str() {
         "Root" | "IAMUser" | "IdentityCenterUser" | "SAMLUser" => return UserKind::Human,
         "AssumedRole" | "WebIdentityUser" => {
@@ -492,13 +497,18 @@ fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     }
     // A console session opened from an MFA-authenticated session says MFAUsed=No
     // for the new sign-in: either signal means a second factor stands behind it.
-    // A SAML-federated sign-in says MFAUsed=No whatever the IdP did: AWS cannot know.
-    let saml = text(v, "additionalEventData.SamlProviderArn").is_some()
-        || text(v, "userIdentity.type").is_some_and(|t| t.eq_ignore_ascii_case("SAMLUser"));
+    // A federated sign-in (SAML, or a broker signing in through a role) says
+    // MFAUsed=No whatever the identity provider did: AWS cannot know.
+    let federated = text(v, "additionalEventData.SamlProviderArn").is_some()
+        || text(v, "userIdentity.type").is_some_and(|t| {
+            ["SAMLUser", "AssumedRole", "WebIdentityUser"]
+                .iter()
+                .any(|f| t.eq_ignore_ascii_case(f))
+        });
     if let Some(mfa) = boolean(v, "additionalEventData.MFAUsed") {
         e.mfa = if mfa || e.mfa == Some(true) {
             Some(true)
-        } else if saml {
+        } else if federated {
             None
         } else {
             Some(false)
@@ -1182,6 +1192,21 @@ mod tests {
         assert_eq!(verb("ScheduleKeyDeletion", None), "delete");
         assert_eq!(verb("PutObject", None), "write");
         assert_eq!(verb("Foo", Some(true)), "read");
+    }
+
+    #[test]
+    fn a_console_sign_in_through_a_workload_named_role_is_a_person() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.08","eventTime":"2026-11-02T10:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin",
+                "awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"Mozilla/5.0 Chrome/120.0",
+                "userIdentity":{"type":"AssumedRole","principalId":"AROAX:bob","arn":"arn:aws:sts::111122223333:assumed-role/ec2-deploy-admins/bob",
+                  "accountId":"111122223333","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/ec2-deploy-admins","userName":"ec2-deploy-admins"}}},
+                "responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"No"},"eventID":"c1","eventType":"AwsConsoleSignIn"}"#,
+        );
+        assert_eq!(e.user_kind, UserKind::Human);
+        // Signed in through a role: the identity provider did or did not ask for MFA.
+        assert_eq!(e.mfa, None);
     }
 
     #[test]

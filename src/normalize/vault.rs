@@ -118,6 +118,8 @@ impl Format for Vault {
                     "request.data.accessor",
                     "request.data.token",
                     "request.data.lease_id",
+                    "request.data.secret_id_accessor",
+                    "request.data.secret_id",
                 ],
             )
             .or_else(|| path.as_deref().and_then(revoked_in_path));
@@ -278,6 +280,24 @@ fn classify(path: Option<&str>, op: Option<&str>, mount_type: Option<&str>) -> R
                     target_user: name_at(3),
                     ..Route::new(Class::Account, verb(op))
                 }
+            }
+        }
+        // AppRole: a secret ID is a credential for the role, not a change to the role.
+        ["auth", _mount, "role", _name, sub, rest @ ..]
+            if sub.starts_with("secret-id") || *sub == "custom-secret-id" =>
+        {
+            let action = if sub.contains("destroy") || rest.contains(&"destroy") {
+                "revoke"
+            } else if rest.contains(&"lookup") {
+                "get"
+            } else if op == Some("list") {
+                "list"
+            } else {
+                "issue"
+            };
+            Route {
+                target_role: name_at(3),
+                ..Route::new(Class::Token, action)
             }
         }
         ["auth", _mount, "role" | "roles" | "groups" | "map", ..] if is_write(op) => Route {
@@ -743,6 +763,16 @@ mod tests {
             (Class::Token, "revoke")
         );
         assert_eq!(lease.token_id.as_deref(), Some("aws/creds/braket/abc123"));
+        let secret_id = entry(
+            "auth/approle/role/braket-runner/secret-id-accessor/destroy",
+            r#"{"secret_id_accessor":"hmac-sha256:sid"}"#,
+        );
+        assert_eq!(
+            (secret_id.class, secret_id.action.as_str()),
+            (Class::Token, "revoke")
+        );
+        assert_eq!(secret_id.token_id.as_deref(), Some("hmac-sha256:sid"));
+        assert_eq!(secret_id.target_role.as_deref(), Some("braket-runner"));
         let own = entry("auth/token/revoke-self", "null");
         assert_eq!(own.token_id.as_deref(), Some("hmac-sha256:caller"));
     }
@@ -786,6 +816,38 @@ mod tests {
         assert_eq!(
             c("auth/kubernetes/role/runner", "create", Some("kubernetes")),
             (Class::RoleChange, "create")
+        );
+        assert_eq!(
+            c(
+                "auth/approle/role/runner/secret-id",
+                "update",
+                Some("approle")
+            ),
+            (Class::Token, "issue")
+        );
+        assert_eq!(
+            c(
+                "auth/approle/role/runner/secret-id",
+                "list",
+                Some("approle")
+            ),
+            (Class::Token, "list")
+        );
+        assert_eq!(
+            c(
+                "auth/approle/role/runner/secret-id/lookup",
+                "update",
+                Some("approle")
+            ),
+            (Class::Token, "get")
+        );
+        assert_eq!(
+            c(
+                "auth/approle/role/runner/policies",
+                "update",
+                Some("approle")
+            ),
+            (Class::RoleChange, "update")
         );
         assert_eq!(
             c("sys/policies/acl/dev", "delete", Some("system")),

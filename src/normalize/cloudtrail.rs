@@ -34,7 +34,7 @@
 //! 7. otherwise unknown.
 //!
 //! Event families: sign-in (authentication), Secrets Manager, SSM SecureString reads
-//! and KMS Decrypt (secret_access), Braket (job), STS and IAM access keys (token),
+//! and KMS Decrypt (secret_access, unless a service decrypts for its caller), Braket (job), STS and IAM access keys (token),
 //! IAM policy/group/role changes (role_change), IAM users and login profiles
 //! (account); everything else is api_activity with a verb taken from the event name.
 
@@ -153,9 +153,11 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
         "secretsmanager.amazonaws.com" => secrets_manager(v, &name, &mut e),
         "ssm.amazonaws.com" if ssm_secure_read(v, &name, &mut e) => {}
         "kms.amazonaws.com" if name == "Decrypt" => {
-            e.class = Class::SecretAccess;
-            e.action = "read".into();
             e.resource = first_resource(v).or_else(|| text(v, "requestParameters.keyId"));
+            if !kms_on_behalf(v) {
+                e.class = Class::SecretAccess;
+                e.action = "read".into();
+            }
         }
         "braket.amazonaws.com" => braket(v, &name, &mut e),
         "sts.amazonaws.com" if sts_token(v, &name, &mut e) => {}
@@ -423,6 +425,26 @@ fn looks_like_workload(name: &str) -> bool {
         || SERVICE_ROLE_WORDS.iter().any(|w| n.contains(w))
         || n.split(['-', '_', '.'])
             .any(|t| t == "ci" || t == "svc" || t == "sa")
+}
+
+/// Whether a KMS Decrypt is a service decrypting for its caller (an S3 object, a
+/// Lambda's environment, the secret behind a GetSecretValue already counted): plain
+/// API activity, not a secret read of its own.
+fn kms_on_behalf(v: &Value) -> bool {
+    let by_service = text(v, "sourceIPAddress")
+        .is_some_and(|s| s.eq_ignore_ascii_case("AWS Internal") || s.ends_with(".amazonaws.com"))
+        || text(v, "userIdentity.invokedBy").is_some();
+    let service_context = get(v, "requestParameters.encryptionContext")
+        .and_then(Value::as_object)
+        .is_some_and(|c| {
+            c.keys().any(|k| {
+                k.starts_with("aws:s3:")
+                    || k.starts_with("aws:lambda:")
+                    || k == "SecretARN"
+                    || k == "PARAMETER_ARN"
+            })
+        });
+    by_service || service_context
 }
 
 /// Human or service, by the rules in the module documentation.
@@ -1192,6 +1214,35 @@ mod tests {
         assert_eq!(verb("ScheduleKeyDeletion", None), "delete");
         assert_eq!(verb("PutObject", None), "write");
         assert_eq!(verb("Foo", Some(true)), "read");
+    }
+
+    #[test]
+    fn a_kms_decrypt_is_a_secret_read_unless_a_service_decrypts_for_its_caller() {
+        let decrypt = |ip: &str, context: &str| {
+            normalize_as(
+                "cloudtrail",
+                &format!(
+                    r#"{{"eventVersion":"1.08","eventTime":"2026-11-02T10:00:00Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt",
+                        "awsRegion":"us-east-1","sourceIPAddress":"{ip}","userIdentity":{{"type":"IAMUser","userName":"bob","arn":"arn:aws:iam::1:user/bob"}},
+                        "requestParameters":{{"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{context}}},"eventID":"k-{ip}","readOnly":true}}"#
+                ),
+            )
+        };
+        let own = decrypt("198.51.100.7", r#"{"app":"qpu-broker"}"#);
+        assert_eq!(
+            (own.class, own.action.as_str()),
+            (Class::SecretAccess, "read")
+        );
+        let s3 = decrypt(
+            "AWS Internal",
+            r#"{"aws:s3:arn":"arn:aws:s3:::results/run-1.json"}"#,
+        );
+        assert_eq!(s3.class, Class::ApiActivity);
+        let secret = decrypt(
+            "secretsmanager.amazonaws.com",
+            r#"{"SecretARN":"arn:aws:secretsmanager:us-east-1:1:secret:qpu-key"}"#,
+        );
+        assert_eq!(secret.class, Class::ApiActivity);
     }
 
     #[test]

@@ -202,6 +202,16 @@ impl Format for AzureActivity {
                 ev.target_role =
                     first_text(&body, &["Properties.RoleDefinitionId", "RoleDefinitionId"])
                         .map(|r| role_name(&r));
+                // A PIM schedule request is written for removals and renewals too.
+                if let Some(kind) = first_text(&body, &["Properties.RequestType", "RequestType"]) {
+                    ev.action = match kind.to_ascii_lowercase().as_str() {
+                        "adminremove" | "selfdeactivate" => "unassign",
+                        "adminupdate" | "adminextend" | "adminrenew" | "selfextend"
+                        | "selfrenew" => "update",
+                        _ => "assign",
+                    }
+                    .to_string();
+                }
             }
         }
 
@@ -627,6 +637,39 @@ mod tests {
             ev.project.as_deref(),
             Some("0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e")
         );
+    }
+
+    #[test]
+    fn a_pim_schedule_request_says_whether_it_grants_or_removes() {
+        let request = |kind: &str| {
+            let body = serde_json::json!({"properties": {"principalId": "3f0a5b7c1d2e4f608a9b0c1d2e3f4a5b",
+                "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+                "requestType": kind}});
+            normalize_as(
+                "azure_activity",
+                &serde_json::json!({"time": "2025-02-12T14:03:11Z", "category": "Administrative", "resultType": "Success",
+                    "resourceId": "/SUBSCRIPTIONS/0B1C2D3E-4F5A-4B6C-8D7E-9F0A1B2C3D4E/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTSCHEDULEREQUESTS/1",
+                    "operationName": "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTSCHEDULEREQUESTS/WRITE",
+                    "correlationId": format!("c-{kind}"), "callerIpAddress": "203.0.113.24",
+                    "properties": {"requestbody": body.to_string()}})
+                .to_string(),
+            )
+        };
+        for (kind, action) in [
+            ("SelfActivate", "assign"),
+            ("AdminAssign", "assign"),
+            ("AdminRemove", "unassign"),
+            ("SelfDeactivate", "unassign"),
+            ("AdminExtend", "update"),
+        ] {
+            let e = request(kind);
+            assert_eq!(
+                (e.class, e.action.as_str()),
+                (Class::RoleChange, action),
+                "{kind}"
+            );
+            assert_eq!(e.target_role.as_deref(), Some("Owner"), "{kind}");
+        }
     }
 
     #[test]

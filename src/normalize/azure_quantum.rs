@@ -24,7 +24,8 @@
 //!   `beginExecutionTime` while executing, `creationTime` while waiting.
 //!   `creationTime` is required.
 //! - `queue_seconds` = `beginExecutionTime - creationTime`, `qpu_seconds` =
-//!   `endExecutionTime - beginExecutionTime`, only when both ends are known. Sessions
+//!   `endExecutionTime - beginExecutionTime`, only when both ends are known, and
+//!   `qpu_seconds` only on a finished snapshot (`Finishing` has both ends too). Sessions
 //!   carry neither, nor a cost: their jobs carry them, and summing both would count
 //!   the hardware time twice.
 //! - `source_id` = `id:status:time`, so two snapshots of one job differ and a replay
@@ -132,7 +133,12 @@ impl Format for AzureQuantum {
             e.job_id = Some(id);
             e.session_id = text(record, "sessionId");
             e.queue_seconds = seconds_between(Some(created), begin);
-            e.qpu_seconds = seconds_between(begin, end);
+            // Only the finished snapshot carries the run time: `Finishing` already has
+            // both ends too, and the job's time would count twice.
+            e.qpu_seconds = state
+                .finished()
+                .then(|| seconds_between(begin, end))
+                .flatten();
             e.shots = shots(record);
             e.cost = float(record, "costEstimate.estimatedTotal");
             if e.cost.is_some() {
@@ -552,6 +558,12 @@ mod tests {
         assert_eq!(e.time, ts("2024-03-22T02:01:57.5170626Z"));
         assert_eq!(e.qpu_seconds, None);
         assert_eq!(e.client, Client::Sdk);
+        // Results still being written: the run time waits for the finished snapshot.
+        let e = AzureQuantum
+            .normalize(item("00000000-0000-0000-0000-000000000001", "Finishing"))
+            .expect("normalizes");
+        assert_eq!(e.job_status, Some(JobStatus::Running));
+        assert_eq!(e.qpu_seconds, None);
         // A failed session closes the queue reservation.
         let e = AzureQuantum
             .normalize(item("43e0c690-e7f2-11ee-98c1-00155dfe59ef", "Failed"))

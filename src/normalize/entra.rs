@@ -29,7 +29,7 @@
 //!   `multiFactorAuthentication` and the sign-in succeeded; false for
 //!   `singleFactorAuthentication`.
 //! - `token_id`: `servicePrincipalCredentialKeyId` (the key id of the credential, not
-//!   the secret), else `uniqueTokenIdentifier` (the issued token's id).
+//!   the secret); `uniqueTokenIdentifier` (one per sign-in) stays in `raw`.
 //! - Risk (`riskLevelDuringSignIn` medium/high, `riskState` at risk / compromised,
 //!   `riskEventTypes`) is appended to `reason`.
 //!
@@ -327,7 +327,10 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         };
     }
     e.session_id = v.text(&["sessionId"]);
-    e.token_id = v.text(&["servicePrincipalCredentialKeyId", "uniqueTokenIdentifier"]);
+    // Not `uniqueTokenIdentifier`: it names the token this one sign-in issued, which
+    // no later record of ours carries, and one id per sign-in would crowd the real
+    // credentials out of the rules' per-token state.
+    e.token_id = v.text(&["servicePrincipalCredentialKeyId"]);
 
     // From where.
     e.src_ip = v.text(&["ipAddress", "callerIpAddress"]);

@@ -420,6 +420,8 @@ fn secret_engine(seg: &[&str], op: Option<&str>, mount_type: Option<&str>) -> Ro
     let action = match second {
         "destroy" | "delete" if is_kv || mount.is_empty() => "delete",
         "undelete" if is_kv || mount.is_empty() => "write",
+        // Versions and custom metadata, never the secret's value.
+        "metadata" if (is_kv || mount.is_empty()) && secret_verb(op) == "read" => "get",
         _ => secret_verb(op),
     };
     Route::new(Class::SecretAccess, action)
@@ -864,6 +866,14 @@ mod tests {
         assert_eq!(
             c("secret/metadata/app", "list", Some("kv")),
             (Class::SecretAccess, "list")
+        );
+        assert_eq!(
+            c("secret/metadata/app", "read", Some("kv")),
+            (Class::SecretAccess, "get")
+        );
+        assert_eq!(
+            c("secret/data/app", "read", Some("kv")),
+            (Class::SecretAccess, "read")
         );
         assert_eq!(
             c("secret/destroy/app", "update", Some("kv")),

@@ -442,7 +442,7 @@ event_fields! {
     #[doc = "What kind of activity this is."]
     #[ocsf = "class_uid (authentication 3002, role_change/account 3001, others 6003)"]
     class: Class,
-    #[doc = "Normalized verb: login, logout, mfa, read, list, write, delete, submit, cancel, issue, revoke, assign, ..."]
+    #[doc = "Normalized verb: login, logout, mfa, read, get (metadata, no secret value), list, write, delete, submit, cancel, issue, revoke, assign, unassign, request (a role asked for, not granted), ..."]
     #[ocsf = "activity_name"]
     action: String,
     #[doc = "The source's own name for the operation (eventType, eventName, methodName, Vault path operation)."]

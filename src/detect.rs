@@ -62,13 +62,6 @@ pub struct DetectSummary {
     pub evicted: u64,
 }
 
-fn relative(dir: &DataDir, path: &std::path::Path) -> String {
-    path.strip_prefix(dir.events_dir())
-        .unwrap_or(path)
-        .to_string_lossy()
-        .into_owned()
-}
-
 fn load_state(dir: &DataDir) -> Result<DetectState> {
     let path = dir.detect_state_path();
     match fs::read(&path) {
@@ -107,7 +100,7 @@ pub fn detect_new(dir: &DataDir, rules: RuleSet, opts: DetectOptions) -> Result<
     let all = dir.event_files()?;
     let unseen: Vec<PathBuf> = all
         .iter()
-        .filter(|f| !state.seen_files.contains(&relative(dir, f)))
+        .filter(|f| !state.seen_files.contains(&dir.event_file_name(f)))
         .cloned()
         .collect();
     let mut alerts = Vec::new();
@@ -120,11 +113,11 @@ pub fn detect_new(dir: &DataDir, rules: RuleSet, opts: DetectOptions) -> Result<
     }
     let stored = store::append(dir, &alerts)?;
     // Forget files that are gone (pruned), remember the ones just seen.
-    let present: BTreeSet<String> = all.iter().map(|f| relative(dir, f)).collect();
+    let present: BTreeSet<String> = all.iter().map(|f| dir.event_file_name(f)).collect();
     state.seen_files.retain(|f| present.contains(f));
     state
         .seen_files
-        .extend(unseen.iter().map(|f| relative(dir, f)));
+        .extend(unseen.iter().map(|f| dir.event_file_name(f)));
     state.engine = engine.snapshot();
     save_state(dir, &state)?;
     let sizes = engine.state_sizes();

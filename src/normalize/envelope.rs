@@ -63,19 +63,14 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
     }
 }
 
-/// Whether this value carries records rather than being one.
-pub fn is_envelope(value: &Value) -> bool {
-    envelope_path(value).is_some()
-}
-
 /// Opens envelopes (recursively) and returns each inner record with its own text;
-/// a plain record (the common case) comes back alone, unchanged and uncopied.
-pub fn open(value: Value, text: &str) -> Vec<(Value, Cow<'_, str>)> {
+/// a plain record (the common case) comes back alone with its text as given.
+pub fn open<'a>(value: Value, text: Cow<'a, str>) -> Vec<(Value, Cow<'a, str>)> {
     if envelope_path(&value).is_none() {
-        return vec![(value, Cow::Borrowed(text))];
+        return vec![(value, text)];
     }
     let Ok(raw) = RawValue::from_string(text.trim().to_string()) else {
-        return vec![(value, Cow::Borrowed(text))];
+        return vec![(value, text)];
     };
     let mut out = Vec::new();
     open_into(value, raw, 0, &mut out);
@@ -125,7 +120,7 @@ mod tests {
 
     fn open_str(s: &str) -> Vec<String> {
         let v: Value = serde_json::from_str(s).unwrap();
-        open(v, s)
+        open(v, Cow::Borrowed(s))
             .into_iter()
             .map(|(_, raw)| raw.into_owned())
             .collect()

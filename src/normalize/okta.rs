@@ -535,26 +535,25 @@ mod tests {
 
     #[test]
     fn a_password_checked_as_a_factor_is_not_mfa() {
+        let factor_check = |factor: &str, enrollment: &str| {
+            normalize_as(
+                "okta",
+                &format!(
+                    r#"{{"uuid":"{factor}","published":"2026-11-02T10:00:00.000Z","eventType":"user.authentication.auth_via_mfa",
+                        "version":"0","severity":"INFO","actor":{{"id":"00u1","type":"User","alternateId":"ada@example.com"}},
+                        "outcome":{{"result":"SUCCESS"}},"authenticationContext":{{"authenticationProvider":"FACTOR_PROVIDER"}},
+                        "debugContext":{{"debugData":{{"factor":"{factor}","factorIntent":"AUTHENTICATION"}}}},
+                        "target":[{{"id":"enr1","type":"AuthenticatorEnrollment","displayName":"{enrollment}"}}]}}"#
+                ),
+            )
+        };
         // Identity Engine: the password step is logged as `auth_via_mfa`.
-        let password = normalize_as(
-            "okta",
-            r#"{"uuid":"p1","published":"2026-11-02T10:00:00.000Z","eventType":"user.authentication.auth_via_mfa",
-                "version":"0","severity":"INFO","actor":{"id":"00u1","type":"User","alternateId":"ada@example.com"},
-                "outcome":{"result":"SUCCESS"},"authenticationContext":{"authenticationProvider":"FACTOR_PROVIDER"},
-                "debugContext":{"debugData":{"factor":"PASSWORD_AS_FACTOR","factorIntent":"AUTHENTICATION"}},
-                "target":[{"id":"laeX","type":"AuthenticatorEnrollment","displayName":"Password"}]}"#,
-        );
-        assert_eq!(password.mfa, None);
+        assert_eq!(factor_check("PASSWORD_AS_FACTOR", "Password").mfa, None);
         // The same event for a push to Okta Verify is a second factor.
-        let push = normalize_as(
-            "okta",
-            r#"{"uuid":"p2","published":"2026-11-02T10:00:05.000Z","eventType":"user.authentication.auth_via_mfa",
-                "version":"0","severity":"INFO","actor":{"id":"00u1","type":"User","alternateId":"ada@example.com"},
-                "outcome":{"result":"SUCCESS"},"authenticationContext":{"authenticationProvider":"FACTOR_PROVIDER"},
-                "debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH","factorIntent":"AUTHENTICATION"}},
-                "target":[{"id":"pfdX","type":"AuthenticatorEnrollment","displayName":"Okta Verify"}]}"#,
+        assert_eq!(
+            factor_check("OKTA_VERIFY_PUSH", "Okta Verify").mfa,
+            Some(true)
         );
-        assert_eq!(push.mfa, Some(true));
     }
 
     #[test]

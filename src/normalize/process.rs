@@ -76,14 +76,10 @@ impl Normalizer {
             Ok(v) => v,
             Err(e) => return parse_error(format!("malformed JSON: {e}"), text.as_bytes()),
         };
-        if envelope::is_envelope(&value) {
-            envelope::open(value, &text)
-                .into_iter()
-                .map(|(value, raw)| self.one(value, raw))
-                .collect()
-        } else {
-            vec![self.one(value, text)]
-        }
+        envelope::open(value, text)
+            .into_iter()
+            .map(|(value, raw)| self.one(value, raw))
+            .collect()
     }
 
     fn one(&self, mut value: Value, text: Cow<'_, str>) -> Result<NormalizedEvent, Rejection> {

@@ -76,9 +76,8 @@ pub struct EventWriter {
     days: HashMap<String, DayBuffer>,
     buffered: usize,
     /// Id sets of days written out in this run (see [`WriterLimits::retained_ids`]),
-    /// and the order they were written in, oldest first.
-    retained: HashMap<String, IdSet>,
-    retained_order: VecDeque<String>,
+    /// oldest first, and how many ids they hold together.
+    retained: VecDeque<(String, IdSet)>,
     retained_count: usize,
     files: Vec<PathBuf>,
     /// Hands full days to the flush thread; `None` once finished.
@@ -131,8 +130,7 @@ impl EventWriter {
             limits,
             days: HashMap::new(),
             buffered: 0,
-            retained: HashMap::new(),
-            retained_order: VecDeque::new(),
+            retained: VecDeque::new(),
             retained_count: 0,
             files: Vec::new(),
             jobs: Some(jobs),
@@ -270,22 +268,19 @@ impl EventWriter {
             return;
         }
         self.retained_count += known.len();
-        self.retained.insert(day.to_string(), known);
-        self.retained_order.push_back(day.to_string());
+        self.retained.push_back((day.to_string(), known));
         while self.retained_count > self.limits.retained_ids {
-            let Some(oldest) = self.retained_order.pop_front() else {
+            let Some((_, ids)) = self.retained.pop_front() else {
                 break;
             };
-            if let Some(ids) = self.retained.remove(&oldest) {
-                self.retained_count -= ids.len();
-            }
+            self.retained_count -= ids.len();
         }
     }
 
     fn take_retained(&mut self, day: &str) -> Option<IdSet> {
-        let ids = self.retained.remove(day)?;
+        let at = self.retained.iter().position(|(d, _)| d == day)?;
+        let (_, ids) = self.retained.remove(at)?;
         self.retained_count -= ids.len();
-        self.retained_order.retain(|d| d != day);
         Some(ids)
     }
 

@@ -420,10 +420,9 @@ impl EventIndex {
         let indexed = self.files()?;
         let mut missing = 0;
         for path in dir.event_files()? {
-            let rel = path.strip_prefix(&self.events_dir).unwrap_or(&path);
             // A file whose documents were all deleted is listed with 0: not indexed.
             if indexed
-                .get(&*rel.to_string_lossy())
+                .get(&dir.event_file_name(&path))
                 .is_none_or(|&live| live == 0)
             {
                 missing += 1;

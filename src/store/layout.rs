@@ -185,6 +185,15 @@ impl DataDir {
         Ok(days)
     }
 
+    /// An events file's name relative to `events/` (`dt=2026-11-02/part-....parquet`),
+    /// as the index and the rule state record it.
+    pub fn event_file_name(&self, path: &Path) -> String {
+        path.strip_prefix(self.events_dir())
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned()
+    }
+
     /// Every events file, sorted by day and name.
     pub fn event_files(&self) -> Result<Vec<PathBuf>> {
         let mut files = Vec::new();

@@ -469,7 +469,7 @@ event_fields! {
     #[doc = "The credential used: a keyed fingerprint (qfp:...) or a non-secret native id (AWS access key id, Vault HMAC'd accessor). On a token revoke, the credential revoked (null when the source does not name it)."]
     #[ocsf = "actor.session.credential_uid"]
     token_id: Option<String>,
-    #[doc = "Login session, or the provider's job session for quantum jobs."]
+    #[doc = "Login session, or the provider's job session for quantum jobs; for Vault, the HMAC of the client token (token_id holds its accessor)."]
     #[ocsf = "actor.session.uid"]
     session_id: Option<String>,
     #[doc = "Roles, groups or policies the actor acted with."]

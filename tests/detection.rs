@@ -106,6 +106,12 @@ fn the_shipped_rules_catch_every_incident_story() {
     assert!(has("most of the QPU time", "dave@qlab.example"));
     assert!(has("Burst of secret reads", "alice@qlab.example"));
     assert!(has("Privileged role granted", "erin@qlab.example"));
+    // Erin revokes alice's token by accessor; the stolen copy is then tried, and
+    // Vault, unable to resolve a revoked token, logs its HMAC alone.
+    assert!(has(
+        "Token used after it was revoked",
+        "hmac-sha256:8e8aa7f69e79511479cc21a7d3f462a2685d4490807ae642fc594a9c27682636"
+    ));
     // The simulator job carol ran at the same hour is not hardware use.
     assert!(
         !alerts

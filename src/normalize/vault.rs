@@ -103,6 +103,11 @@ impl Format for Vault {
             .and_then(|a| first_text_in(a, &["accessor", "client_token"]))
             .or_else(|| text(record, "request.client_token_accessor"))
             .or_else(|| text(record, "request.client_token"));
+        // The token's own HMAC beside its accessor: once the token is revoked Vault
+        // logs only this, and detection pairs the two (`rules::token_aliases`).
+        ev.session_id = actor
+            .and_then(|a| text(a, "client_token"))
+            .or_else(|| text(record, "request.client_token"));
         ev.roles = actor.map(policies).unwrap_or_default();
         // A revoke is about the token (or lease) it revokes, as on the other sources:
         // that is its token, so a later use of it can be caught, while the caller's
@@ -650,6 +655,11 @@ mod tests {
         assert_eq!(
             resp.token_id.as_deref(),
             Some("hmac-sha256:5a1c9e0f7b2d4c6e8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f")
+        );
+        // The token's own HMAC, which is all Vault logs once the token is revoked.
+        assert_eq!(
+            resp.session_id.as_deref(),
+            Some("hmac-sha256:3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d3e9d")
         );
         assert_eq!(resp.roles, vec!["default", "quantum-dev"]);
         assert_eq!(

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::kinds::Kind;
+use super::token_aliases::{SavedAlias, TokenAliases};
 use super::{Rule, RuleSet};
 use crate::alerts::Alert;
 use crate::event::NormalizedEvent;
@@ -104,6 +105,9 @@ pub struct EngineSnapshot {
     quiet: Vec<(String, String, DateTime<Utc>)>,
     rules: BTreeMap<String, SavedRule>,
     stats: EngineStats,
+    /// Vault tokens' accessors, by the token's HMAC (absent from older saved states).
+    #[serde(default)]
+    token_aliases: Vec<SavedAlias>,
 }
 
 /// The rule engine.
@@ -117,6 +121,8 @@ pub struct Engine {
     quiet: HashMap<(usize, String), DateTime<Utc>>,
     stats: EngineStats,
     since_cleanup: u64,
+    /// Credentials named two ways, resolved before the rules see an event.
+    aliases: TokenAliases,
     /// Per event class, the rules that can match it, in rule order.
     by_class: Vec<Vec<usize>>,
 }
@@ -148,6 +154,7 @@ impl Engine {
             quiet: HashMap::new(),
             stats: EngineStats::default(),
             since_cleanup: 0,
+            aliases: TokenAliases::default(),
         }
     }
 
@@ -193,6 +200,7 @@ impl Engine {
         self.stats.events += 1;
         if self.released.is_some_and(|r| event.time < r) {
             self.stats.late += 1;
+            self.aliases.apply(&mut event);
             self.evaluate(&event, true, out);
             return;
         }
@@ -219,8 +227,10 @@ impl Engine {
         }
     }
 
-    fn release(&mut self, event: Box<NormalizedEvent>, out: &mut Vec<Alert>) {
+    fn release(&mut self, mut event: Box<NormalizedEvent>, out: &mut Vec<Alert>) {
         self.released = Some(self.released.map_or(event.time, |r| r.max(event.time)));
+        // In time order, so a pair is learned before the later events that need it.
+        self.aliases.apply(&mut event);
         self.evaluate(&event, false, out);
         self.since_cleanup += 1;
         if self.since_cleanup >= 10_000 {
@@ -299,6 +309,7 @@ impl Engine {
                 })
                 .collect(),
             stats: self.stats.clone(),
+            token_aliases: self.aliases.save(),
         }
     }
 
@@ -309,6 +320,7 @@ impl Engine {
         self.max_time = snap.max_time;
         self.released = snap.released;
         self.stats = snap.stats;
+        self.aliases = TokenAliases::load(snap.token_aliases);
         self.pending = snap
             .pending
             .into_iter()

@@ -24,6 +24,7 @@ pub mod kinds;
 pub mod selftest;
 pub mod shipped;
 pub mod spec;
+pub mod token_aliases;
 
 use detection::Detection;
 use error::{RuleError, field_id};

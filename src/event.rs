@@ -442,7 +442,7 @@ event_fields! {
     #[doc = "What kind of activity this is."]
     #[ocsf = "class_uid (authentication 3002, role_change/account 3001, others 6003)"]
     class: Class,
-    #[doc = "Normalized verb: login, logout, mfa, read, get (metadata, no secret value), list, write, delete, submit, cancel, issue, revoke, assign, unassign, request (a role asked for, not granted), ..."]
+    #[doc = "Normalized verb: login, logout, mfa, read, get (metadata, no secret value), list, write, delete, submit, cancel, issue, revoke, assign, unassign, request (a role asked for, not granted), renew (a token refreshed, no credential presented), password (a password step logged beside its sign-in), access (an app refused to a signed-in user), mfa_enable / mfa_disable / mfa_reset (factor management), ..."]
     #[ocsf = "activity_name"]
     action: String,
     #[doc = "The source's own name for the operation (eventType, eventName, methodName, Vault path operation)."]

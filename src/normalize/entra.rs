@@ -188,6 +188,21 @@ impl<'a> View<'a> {
         nested(&self.body, key).or_else(|| nested(self.top, key))
     }
 
+    /// The directory (tenant) id. In a Log Analytics row `TenantId` is the
+    /// workspace, and the directory is `AADTenantId`.
+    fn tenant(&self) -> Option<String> {
+        if get(self.top, "TimeGenerated").is_some() {
+            return self.text(&["AADTenantId", "resourceTenantId"]).or_else(|| {
+                let id = text(self.top, "ResourceId")?;
+                let lower = id.to_ascii_lowercase();
+                let start = lower.find("/tenants/")? + "/tenants/".len();
+                id[start..].split('/').next().map(str::to_string)
+            });
+        }
+        text(self.top, "tenantId")
+            .or_else(|| self.text(&["tenantId", "AADTenantId", "resourceTenantId"]))
+    }
+
     fn category(&self) -> Option<String> {
         text(self.top, "category")
             .filter(|c| CATEGORIES.contains(&c.to_ascii_lowercase().as_str()))
@@ -290,8 +305,7 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
     );
     e.source_id = v.text(&["id"]);
     e.request_id = v.text(&["correlationId"]);
-    e.tenant = text(v.top, "tenantId")
-        .or_else(|| v.text(&["tenantId", "AADTenantId", "resourceTenantId"]));
+    e.tenant = v.tenant();
     e.project = v.subscription();
 
     // Who.
@@ -325,6 +339,23 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         } else {
             UserKind::Unknown
         };
+    }
+    // A client renewing a user's token is logged as a non-interactive sign-in: no
+    // credential was presented, and the address may be where the token was first
+    // issued (confidential clients). Rules that count tries or places skip `renew`.
+    let non_interactive = category.contains("noninteractive")
+        || event_type_is("nonInteractiveUser")
+        || v.text(&["isInteractive"])
+            .is_some_and(|b| b.eq_ignore_ascii_case("false"));
+    // Unless a password went with it (ROPC: an app signing in with the user's password).
+    let password_presented = v
+        .text(&["authenticationProtocol"])
+        .is_some_and(|p| p.eq_ignore_ascii_case("ropc"))
+        || items(v.nested("authenticationDetails")).iter().any(|d| {
+            text(d, "authenticationMethod").is_some_and(|m| m.eq_ignore_ascii_case("password"))
+        });
+    if non_interactive && !service && !password_presented {
+        e.action = "renew".to_string();
     }
     e.session_id = v.text(&["sessionId"]);
     // Not `uniqueTokenIdentifier`: it names the token this one sign-in issued, which
@@ -504,7 +535,7 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
     e.message = Some(display.trim().to_string());
     e.source_id = v.text(&["id"]);
     e.request_id = v.text(&["correlationId"]);
-    e.tenant = text(v.top, "tenantId").or_else(|| v.text(&["tenantId", "AADTenantId"]));
+    e.tenant = v.tenant();
     e.project = v.subscription();
     e.service = v.text(&["loggedByService"]);
 
@@ -571,8 +602,9 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
     // Outcome.
     let result = v.text(&["result"]).unwrap_or_default().to_ascii_lowercase();
     e.outcome = match result.as_str() {
-        "success" | "succeeded" | "true" => Outcome::Success,
-        "failure" | "failed" | "false" => Outcome::Failure,
+        // Azure Monitor writes Graph's operationResult as a number: 0 success, 1 failure.
+        "success" | "succeeded" | "true" | "0" => Outcome::Success,
+        "failure" | "failed" | "false" | "1" => Outcome::Failure,
         _ => Outcome::Unknown,
     };
     e.reason = v.text(&["resultReason"]).or_else(|| match e.outcome {
@@ -603,6 +635,9 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
             if e.target_user.is_none() {
                 e.target_user = e.user.clone();
             }
+        } else if lower.starts_with("add owner to") || lower.starts_with("remove owner from") {
+            // An owner of an app can add credentials to it and act as it.
+            e.target_role = Some("Owner".to_string());
         } else {
             e.target_role = role_name(&targets, &additional);
         }
@@ -614,8 +649,10 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
 fn role_name(targets: &[Value], additional: &[Value]) -> Option<String> {
     const PROPS: &[&str] = &[
         "Role.DisplayName",
-        "AppRole.DisplayName",
+        // The permission's own name (`RoleManagement.ReadWrite.Directory`) before its
+        // description, which names no privilege a rule could match.
         "AppRole.Value",
+        "AppRole.DisplayName",
         "Group.DisplayName",
         "DelegatedPermissionGrant.Scope",
     ];
@@ -888,6 +925,36 @@ mod tests {
     }
 
     #[test]
+    fn a_token_renewal_is_not_a_sign_in_unless_a_password_went_with_it() {
+        let renewal = r#"{"time":"2026-11-02T10:00:00Z","category":"NonInteractiveUserSignInLogs","operationName":"Sign-in activity","resourceId":"/tenants/t/providers/Microsoft.aadiam","properties":{"id":"n-1","createdDateTime":"2026-11-02T10:00:00Z","userPrincipalName":"ada@contoso.example","ipAddress":"198.51.100.7","isInteractive":false,"status":{"errorCode":0},"authenticationDetails":[{"authenticationMethod":"Previously satisfied"}]}}"#;
+        let e = normalize_as("entra", renewal);
+        assert_eq!(
+            (e.class, e.action.as_str()),
+            (Class::Authentication, "renew")
+        );
+        assert_eq!(e.user_kind, UserKind::Human);
+        // ROPC: an app presenting the user's password is a sign-in, interactive or not.
+        let ropc = renewal.replace(
+            r#""isInteractive":false"#,
+            r#""isInteractive":false,"authenticationProtocol":"ropc""#,
+        );
+        assert_eq!(normalize_as("entra", &ropc).action, "login");
+    }
+
+    #[test]
+    fn an_owner_added_to_an_app_is_a_grant_and_azure_monitor_results_are_numbers() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-02T10:00:00Z","category":"AuditLogs","operationName":"Add owner to application","callerIpAddress":"<null>","resourceId":"/tenants/t/providers/Microsoft.aadiam","properties":{"id":"a-1","activityDisplayName":"Add owner to application","activityDateTime":"2026-11-02T10:00:00Z","result":0,"initiatedBy":{"user":{"userPrincipalName":"mallory@contoso.example"}},"targetResources":[{"type":"User","userPrincipalName":"eve@contoso.example"},{"type":"Application","displayName":"QuantumApp"}]}}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::RoleChange, "assign"));
+        assert_eq!(e.target_role.as_deref(), Some("Owner"));
+        assert_eq!(e.target_user.as_deref(), Some("eve@contoso.example"));
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(e.src_ip, None, "Azure's \"<null>\" is no address");
+    }
+
+    #[test]
     fn service_principal_and_managed_identity_signins_are_services() {
         let all = events("entra/signin_diagnostic.jsonl");
         let sp = find(&all, "4f1c0a9e-6b1d-4c52-9a77-2d5e8b310004");
@@ -1000,6 +1067,11 @@ mod tests {
             Some("72f988bf-0000-4000-8000-0000000000aa")
         );
         let signin = find(&all, "8d2f4a61-0000-4000-8000-000000000302");
+        // `TenantId` in a Log Analytics row is the workspace, not the directory.
+        assert_eq!(
+            signin.tenant.as_deref(),
+            Some("72f988bf-0000-4000-8000-0000000000aa")
+        );
         assert_eq!(signin.outcome, Outcome::Success);
         assert_eq!(signin.user.as_deref(), Some("ada.lovelace@contoso.example"));
         assert_eq!(signin.src_country.as_deref(), Some("US"));

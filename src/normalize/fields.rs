@@ -42,7 +42,8 @@ pub fn text(v: &Value, path: &str) -> Option<String> {
     match get(v, path)? {
         Value::String(s) => {
             let t = s.trim();
-            if t.is_empty() || t.eq_ignore_ascii_case("null") {
+            // Azure writes an absent value as "<null>".
+            if t.is_empty() || t.eq_ignore_ascii_case("null") || t == "<null>" {
                 None
             } else {
                 Some(t.to_string())

@@ -100,7 +100,8 @@ impl Format for Okta {
         };
         if actor_type.eq_ignore_ascii_case("IP address") {
             // Threat events name an address, not a principal, as the actor.
-            e.src_ip = text(r, "actor.alternateId").or_else(|| text(r, "actor.id"));
+            // ThreatInsight may write "unknown" there and the address in `id`.
+            e.src_ip = known(text(r, "actor.alternateId")).or_else(|| known(text(r, "actor.id")));
         } else {
             e.user =
                 known(text(r, "actor.alternateId")).or_else(|| known(text(r, "actor.displayName")));
@@ -184,6 +185,12 @@ impl Format for Okta {
         if mfa_verified && !password_factor && e.outcome == Outcome::Success {
             e.mfa = Some(true);
         }
+        // Identity Engine logs one password check twice: as this step and as the
+        // `user.session.start` it belongs to. Only the session start is a sign-in;
+        // the step is named for what it checked, so failed-sign-in counts see one.
+        if et == "user.authentication.auth_via_mfa" && password_factor {
+            e.action = "password".to_string();
+        }
         let target_of = |kinds: &[&str]| {
             targets.iter().copied().find(|t| {
                 text(t, "type").is_some_and(|ty| kinds.iter().any(|k| ty.eq_ignore_ascii_case(k)))
@@ -226,14 +233,21 @@ impl Format for Okta {
                 }
             })
             .or_else(|| e.target_user.clone());
-        if e.class == Class::RoleChange {
+        if e.class == Class::RoleChange && et.contains(".privilege.") {
+            // `*.privilege.grant` is an admin role by definition; a group there is
+            // who receives it (in `resource`), not the role.
+            e.target_role = text(r, "debugContext.debugData.privilegeGranted")
+                .or_else(|| target_of(&["ROLE", "CUSTOM_ROLE", "Role"]).and_then(display_of))
+                .or_else(|| Some("Okta administrator role".to_string()));
+        } else if e.class == Class::RoleChange {
             e.target_role = text(r, "debugContext.debugData.privilegeGranted")
                 .or_else(|| target_of(&["UserGroup", "Group"]).and_then(display_of))
                 .or_else(|| target_of(&["ROLE", "CUSTOM_ROLE", "Role"]).and_then(display_of))
                 .or_else(|| target_of(&["AppInstance"]).and_then(display_of))
                 .or_else(|| {
+                    // Okta Support signing in as an administrator of the org.
                     et.starts_with("user.session.impersonation.")
-                        .then(|| "Okta Support impersonation".to_string())
+                        .then(|| "Okta Support admin access".to_string())
                 });
         }
         Ok(e)
@@ -293,7 +307,10 @@ fn risk_signals(r: &Value) -> Vec<String> {
 /// - sessions and authentication: `user.session.start` → login, `user.session.end`
 ///   → logout, `user.authentication.*` → login (`auth_via_mfa` → mfa, `slo` →
 ///   logout), `user.mfa.*` → mfa, `policy.evaluate_sign_on` → evaluate,
-///   `app.generic.unauth_app_access_attempt` → login.
+///   `app.generic.unauth_app_access_attempt` → access (an app refused to a
+///   signed-in user: no credential was tried).
+/// - factor management: `user.mfa.factor.*` → account mfa_enable, mfa_disable,
+///   mfa_reset, mfa_suspend, mfa_update (often an admin acting on a user).
 /// - tokens: `app.oauth2.*` and `*api_token*` / `*token*` events → issue (grant,
 ///   create, authorize), revoke, renew (refresh), reuse (token reuse detection).
 /// - role changes: `group.user_membership.add/remove`, `*.privilege.grant/revoke`,
@@ -319,11 +336,10 @@ pub(crate) fn classify(event_type: &str) -> (Class, String) {
         };
     }
     match e.as_str() {
-        "user.session.start"
-        | "user.session.access_admin_app"
-        | "app.generic.unauth_app_access_attempt" => {
+        "user.session.start" | "user.session.access_admin_app" => {
             return (Class::Authentication, s("login"));
         }
+        "app.generic.unauth_app_access_attempt" => return (Class::Authentication, s("access")),
         "user.session.end" | "user.session.clear" | "user.session.expire" | "logout" => {
             return (Class::Authentication, s("logout"));
         }
@@ -337,6 +353,17 @@ pub(crate) fn classify(event_type: &str) -> (Class, String) {
     if e.starts_with("user.authentication.") {
         let action = if e.contains("slo") { "logout" } else { "login" };
         return (Class::Authentication, s(action));
+    }
+    if let Some(change) = e.strip_prefix("user.mfa.factor.") {
+        let action = match change {
+            "activate" | "enroll" => "mfa_enable",
+            "deactivate" => "mfa_disable",
+            "reset_all" | "reset" => "mfa_reset",
+            "suspend" => "mfa_suspend",
+            "unsuspend" => "mfa_enable",
+            _ => "mfa_update",
+        };
+        return (Class::Account, s(action));
     }
     if e.starts_with("user.mfa.") {
         return (Class::Authentication, s("mfa"));
@@ -547,8 +574,15 @@ mod tests {
                 ),
             )
         };
-        // Identity Engine: the password step is logged as `auth_via_mfa`.
-        assert_eq!(factor_check("PASSWORD_AS_FACTOR", "Password").mfa, None);
+        // Identity Engine: the password step is logged as `auth_via_mfa`, and again
+        // as the `user.session.start` it belongs to, which alone is the sign-in.
+        let password = factor_check("PASSWORD_AS_FACTOR", "Password");
+        assert_eq!(password.mfa, None);
+        assert_eq!(password.action, "password");
+        assert_eq!(
+            factor_check("OKTA_VERIFY_PUSH", "Okta Verify").action,
+            "mfa"
+        );
         // The same event for a push to Okta Verify is a second factor.
         assert_eq!(
             factor_check("OKTA_VERIFY_PUSH", "Okta Verify").mfa,
@@ -679,6 +713,30 @@ mod tests {
             e.reason.as_deref(),
             Some("Password Spray; threat suspected")
         );
+
+        // ThreatInsight may write "unknown" as the name and the address as the id.
+        let unknown = json.replace(
+            r#""alternateId":"192.0.2.200""#,
+            r#""alternateId":"unknown""#,
+        );
+        assert_eq!(
+            normalize_as("okta", &unknown).src_ip.as_deref(),
+            Some("192.0.2.200")
+        );
+    }
+
+    #[test]
+    fn a_group_given_an_admin_privilege_is_not_the_role() {
+        let e = normalize_as(
+            "okta",
+            r#"{"uuid":"g-1","published":"2026-11-02T10:00:00Z","eventType":"group.privilege.grant",
+                "actor":{"id":"00u1","type":"User","alternateId":"admin@example.com"},
+                "outcome":{"result":"SUCCESS"},
+                "target":[{"id":"00g1","type":"UserGroup","displayName":"Helpdesk"}]}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::RoleChange, "assign"));
+        assert_eq!(e.target_role.as_deref(), Some("Okta administrator role"));
+        assert_eq!(e.resource.as_deref(), Some("Helpdesk"));
     }
 
     #[test]
@@ -737,7 +795,18 @@ mod tests {
                 Class::Authentication,
                 "login",
             ),
-            ("user.mfa.factor.deactivate", Class::Authentication, "mfa"),
+            ("user.mfa.factor.deactivate", Class::Account, "mfa_disable"),
+            ("user.mfa.factor.reset_all", Class::Account, "mfa_reset"),
+            (
+                "user.mfa.okta_verify.deny_push",
+                Class::Authentication,
+                "mfa",
+            ),
+            (
+                "app.generic.unauth_app_access_attempt",
+                Class::Authentication,
+                "access",
+            ),
             (
                 "app.oauth2.as.token.grant.access_token",
                 Class::Token,

@@ -16,6 +16,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/console-login-without-mfa.yml"),
     ),
     (
+        "credential-created.yml",
+        include_str!("../../rules/credential-created.yml"),
+    ),
+    (
         "failed-login-burst.yml",
         include_str!("../../rules/failed-login-burst.yml"),
     ),

@@ -106,6 +106,9 @@ fn the_shipped_rules_catch_every_incident_story() {
     assert!(has("most of the QPU time", "dave@qlab.example"));
     assert!(has("Burst of secret reads", "alice@qlab.example"));
     assert!(has("Privileged role granted", "erin@qlab.example"));
+    // Azure Quantum's job record names no user; the workspace audit log names
+    // frank as the creator of the $1,840 job, and the rule sees him on the record.
+    assert!(has("Unusually large job", "frank@qlab.example"));
     // Erin revokes alice's token by accessor; the stolen copy is then tried, and
     // Vault, unable to resolve a revoked token, logs its HMAC alone.
     assert!(has(

@@ -284,7 +284,7 @@ fn sdk_hint(record: &Value) -> bool {
 /// (`ionq.qpu.aria-1`, `quantinuum.qpu.h2-1`, `rigetti.qpu.ankaa-3`,
 /// `pasqal.qpu.fresnel`), the older Quantinuum/Honeywell `*.hqs-lt-s1`, `-s2`, and
 /// `qci.machine1`. Anything else is left unknown.
-fn target_hardware(target: &str) -> Option<Hardware> {
+pub(super) fn target_hardware(target: &str) -> Option<Hardware> {
     let t = target.to_ascii_lowercase();
     let parts: Vec<&str> = t.split('.').collect();
     let simulated = parts

@@ -34,7 +34,9 @@
 //!   action: job.create → submit, session.create → open, session.delete/close →
 //!   close, other verbs as they are (cancel, delete, read, list, update, ...).
 //! - outcome: `success` / `failure` (also any reasonCode ≥ 400) / otherwise unknown.
-//! - user = `initiator.name` (else id), user_id = `initiator.id`, user_kind from
+//! - user = user_id = `initiator.id` (the IAM id, which job records carry too, so a
+//!   person's jobs and API calls are one principal to the rules; the name, e.g. an
+//!   e-mail, is appended to `message`), user_kind from
 //!   `initiator.typeURI` (`.../user` human, `.../serviceid`, `clientid` service) or
 //!   the id prefix (`IBMid-` human, `iam-ServiceId-` service); src_ip and user_agent
 //!   from `initiator.host`; request_id = `correlationId`.
@@ -212,26 +214,37 @@ fn job_reason(record: &Value) -> Option<String> {
     }
 }
 
-/// Shots requested: V1 `params.shots` / `run_options.shots`, V2 sampler default
-/// shots, else the sum of the per-PUB shots (`pubs[i][2]`).
+/// Shots requested: V1 `params.shots` / `run_options.shots`; V2 the sum over the
+/// PUBs of each one's own shots (`pubs[i][2]`, sampler only: an estimator PUB
+/// holds parameter values there) or else the default shots, which apply per PUB.
 fn shots(record: &Value) -> Option<i64> {
-    let direct = [
-        "params.shots",
-        "params.options.default_shots",
-        "params.default_shots",
-        "params.run_options.shots",
-    ]
-    .iter()
-    .find_map(|p| int(record, p));
-    if direct.is_some() {
-        return direct;
-    }
-    let pubs = get(record, "params.pubs")?.as_array()?;
-    let per_pub: Option<Vec<i64>> = pubs
+    let v1 = ["params.shots", "params.run_options.shots"]
         .iter()
-        .map(|p| p.get(2).and_then(Value::as_i64))
-        .collect();
-    per_pub.filter(|v| !v.is_empty()).map(|v| v.iter().sum())
+        .find_map(|p| int(record, p));
+    if v1.is_some() {
+        return v1;
+    }
+    let default = ["params.options.default_shots", "params.default_shots"]
+        .iter()
+        .find_map(|p| int(record, p));
+    let estimator = text(record, "program.id").is_some_and(|p| p.contains("estimator"));
+    let Some(pubs) = get(record, "params.pubs")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+    else {
+        return default;
+    };
+    // A PUB with no shots of its own and no default leaves the total unknown.
+    pubs.iter()
+        .map(|p| {
+            let own = if estimator {
+                None
+            } else {
+                p.get(2).and_then(Value::as_i64)
+            };
+            own.or(default)
+        })
+        .sum()
 }
 
 /// Project, tenant and region from a Qiskit Runtime CRN
@@ -298,9 +311,10 @@ fn activity_event(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         )));
     }
     let (class, action) = match object.as_str() {
-        o if o == "job" || o.starts_with("job-") => (
+        // Direct Access (on-premises plans) submits through `direct-access-job`.
+        o if o == "job" || o.starts_with("job-") || o == "direct-access-job" => (
             Class::Job,
-            if verb == "create" && o == "job" {
+            if verb == "create" && (o == "job" || o == "direct-access-job") {
                 "submit".to_string()
             } else {
                 verb.clone()
@@ -341,14 +355,23 @@ fn activity_event(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
             (Some(c), None) => Some(c.to_string()),
             (None, t) => t,
         };
-        e.reason = match (head, text(record, "reason.reasonForFailure")) {
+        let why = text(record, "reason.reasonForFailure")
+            .or_else(|| text(record, "requestData.reasonForFailure"));
+        e.reason = match (head, why) {
             (Some(h), Some(f)) => Some(format!("{h}: {f}")),
             (h, f) => h.or(f).or_else(|| Some("failure".to_string())),
         };
     }
 
     e.user_id = text(record, "initiator.id");
-    e.user = text(record, "initiator.name").or_else(|| e.user_id.clone());
+    let name = text(record, "initiator.name");
+    e.user = e.user_id.clone().or_else(|| name.clone());
+    if let Some(name) = name.filter(|n| Some(n) != e.user.as_ref()) {
+        e.message = Some(match e.message.take() {
+            Some(m) => format!("{m} (by {name})"),
+            None => format!("by {name}"),
+        });
+    }
     let type_uri = text(record, "initiator.typeURI")
         .unwrap_or_default()
         .to_ascii_lowercase();
@@ -510,6 +533,28 @@ mod tests {
     }
 
     #[test]
+    fn default_shots_apply_to_every_pub_without_its_own() {
+        let job = |program: &str, params: &str| {
+            normalize_as(
+                "ibm_quantum",
+                &format!(
+                    r#"{{"id":"j1","backend":"ibm_torino","status":"Queued","created":"2026-11-02T10:00:00Z","user_id":"IBMid-1","program":{{"id":"{program}"}},"params":{params}}}"#
+                ),
+            )
+            .shots
+        };
+        let three = r#"{"version":2,"pubs":[["q",null],["q",null],["q",null]],"options":{"default_shots":20000}}"#;
+        assert_eq!(job("sampler", three), Some(60_000));
+        let mixed =
+            r#"{"version":2,"pubs":[["q",null,5000],["q",null]],"options":{"default_shots":1000}}"#;
+        assert_eq!(job("sampler", mixed), Some(6_000));
+        // An estimator PUB holds parameter values where a sampler PUB holds shots.
+        let estimator = r#"{"version":2,"pubs":[["q","ZZ",[0.1,0.2]]]}"#;
+        assert_eq!(job("estimator", estimator), None);
+        assert_eq!(job("sampler", r#"{"shots":4000}"#), Some(4_000));
+    }
+
+    #[test]
     fn activity_tracker_events() {
         let ev = load("ibm_quantum/activity_tracker.jsonl");
         let create = &ev[0];
@@ -521,8 +566,13 @@ mod tests {
         );
         assert_eq!(create.outcome, Outcome::Success);
         assert_eq!(create.time, ts("2025-05-06T09:41:00.120Z"));
-        assert_eq!(create.user.as_deref(), Some("alice@example.com"));
+        // The IAM id, as on the job records, so one person is one principal.
+        assert_eq!(create.user.as_deref(), Some("IBMid-6950001ABC"));
         assert_eq!(create.user_id.as_deref(), Some("IBMid-6950001ABC"));
+        assert_eq!(
+            create.message.as_deref(),
+            Some("Qiskit Runtime: create job d0abc123ef4567890123 (by alice@example.com)")
+        );
         assert_eq!(create.user_kind, UserKind::Human);
         assert_eq!(create.src_ip.as_deref(), Some("198.51.100.23"));
         assert_eq!(create.client, Client::Sdk);
@@ -547,7 +597,10 @@ mod tests {
             Some("403 Forbidden: The user does not have access to backend ibm_torino")
         );
         assert_eq!(denied.user_kind, UserKind::Service);
-        assert_eq!(denied.user.as_deref(), Some("ci-runner"));
+        assert_eq!(
+            denied.user.as_deref(),
+            Some("iam-ServiceId-1b2c3d4e-aaaa-bbbb-cccc-000011112222")
+        );
         assert_eq!(denied.client, Client::Pipeline);
         assert_eq!(denied.src_ip.as_deref(), Some("203.0.113.77"));
 

@@ -15,6 +15,7 @@ pub mod redact;
 
 mod azure_activity;
 mod azure_quantum;
+mod azure_quantum_audit;
 mod cloudtrail;
 mod entra;
 mod gcp_audit;
@@ -54,6 +55,7 @@ pub static FORMATS: &[&dyn Format] = &[
     &vault::Vault,
     &gcp_audit::GcpAudit,
     &keyvault::KeyVault,
+    &azure_quantum_audit::AzureQuantumAudit,
     &entra::Entra,
     &azure_activity::AzureActivity,
     &azure_quantum::AzureQuantum,

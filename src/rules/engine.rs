@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::job_owners::{JobOwners, Owner};
 use super::kinds::Kind;
 use super::token_aliases::{SavedAlias, TokenAliases};
 use super::{Rule, RuleSet};
@@ -108,6 +109,9 @@ pub struct EngineSnapshot {
     /// Vault tokens' accessors, by the token's HMAC (absent from older saved states).
     #[serde(default)]
     token_aliases: Vec<SavedAlias>,
+    /// Owners of jobs whose records name none (absent from older saved states).
+    #[serde(default)]
+    job_owners: Vec<(String, Owner)>,
 }
 
 /// The rule engine.
@@ -123,6 +127,8 @@ pub struct Engine {
     since_cleanup: u64,
     /// Credentials named two ways, resolved before the rules see an event.
     aliases: TokenAliases,
+    /// Job owners, filled in before the rules see an event.
+    owners: JobOwners,
     /// Per event class, the rules that can match it, in rule order.
     by_class: Vec<Vec<usize>>,
 }
@@ -155,6 +161,7 @@ impl Engine {
             stats: EngineStats::default(),
             since_cleanup: 0,
             aliases: TokenAliases::default(),
+            owners: JobOwners::default(),
         }
     }
 
@@ -200,7 +207,7 @@ impl Engine {
         self.stats.events += 1;
         if self.released.is_some_and(|r| event.time < r) {
             self.stats.late += 1;
-            self.aliases.apply(&mut event);
+            self.attribute(&mut event);
             self.evaluate(&event, true, out);
             return;
         }
@@ -229,8 +236,8 @@ impl Engine {
 
     fn release(&mut self, mut event: Box<NormalizedEvent>, out: &mut Vec<Alert>) {
         self.released = Some(self.released.map_or(event.time, |r| r.max(event.time)));
-        // In time order, so a pair is learned before the later events that need it.
-        self.aliases.apply(&mut event);
+        // In time order, so what is learned comes before the later events that need it.
+        self.attribute(&mut event);
         self.evaluate(&event, false, out);
         self.since_cleanup += 1;
         if self.since_cleanup >= 10_000 {
@@ -238,6 +245,12 @@ impl Engine {
             let now = event.time;
             self.quiet.retain(|_, until| *until > now);
         }
+    }
+
+    /// Names the credential and the user an event leaves implicit, from earlier events.
+    fn attribute(&mut self, event: &mut NormalizedEvent) {
+        self.aliases.apply(event);
+        self.owners.apply(event);
     }
 
     fn evaluate(&mut self, event: &NormalizedEvent, late: bool, out: &mut Vec<Alert>) {
@@ -310,6 +323,7 @@ impl Engine {
                 .collect(),
             stats: self.stats.clone(),
             token_aliases: self.aliases.save(),
+            job_owners: self.owners.save(),
         }
     }
 
@@ -321,6 +335,7 @@ impl Engine {
         self.released = snap.released;
         self.stats = snap.stats;
         self.aliases = TokenAliases::load(snap.token_aliases);
+        self.owners = JobOwners::load(snap.job_owners);
         self.pending = snap
             .pending
             .into_iter()

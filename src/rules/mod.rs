@@ -20,6 +20,7 @@ mod corpus_check;
 pub mod detection;
 pub mod engine;
 pub mod error;
+pub mod job_owners;
 pub mod kinds;
 pub mod selftest;
 pub mod shipped;

@@ -1,0 +1,229 @@
+//! Azure Quantum job audit logs: who created, updated or cancelled a job. The job
+//! records (`azure_quantum`) name no user; these do.
+//!
+//! Two Log Analytics tables, also exported by diagnostic settings (category
+//! `AuditEvent` of `Microsoft.Quantum/workspaces` and `.../providerAccounts`, the
+//! fields then under `properties`):
+//!
+//! - `QuantumWorkspaceJobAuditLogs`: `OperationName` CreateJob, UpdateJob, CancelJob;
+//!   `JobId`, `TargetId`, `ProviderId`, `Priority` (CreateJob), `OperationParams`.
+//! - `QuantumProviderAccountJobAuditLogs`: a provider acting on a job (CancelJob,
+//!   UpdateJobPriority with `PriorityOperation` and `BypassQueueStatus`), with
+//!   `JobWorkspaceName`, `JobSubscriptionId`, `JobResourceGroupName`.
+//!
+//! Both carry `RequesterUpn` (empty for managed identities and service principals),
+//! `RequesterObjectId`, `RequesterTenantId`, `ResultCode`, `Location`, `TraceId`,
+//! `TimeGenerated` and `_ResourceId`. `TenantId` is the Log Analytics workspace.
+//!
+//! The mapping: CreateJob → job/submit, CancelJob → job/cancel, UpdateJob →
+//! job/update, a priority change → queue/priority (who jumped the queue);
+//! user = `RequesterUpn`, else the object id (a service identity); project = the
+//! workspace, lower-cased (from `_ResourceId`, or `JobWorkspaceName`); backend = `TargetId`.
+
+use serde_json::Value;
+
+use super::azure_quantum::target_hardware;
+use super::fields::{get, text};
+use super::{Format, NormalizeError};
+use crate::event::NormalizedEvent;
+use crate::vocab::{Class, Outcome, Source, UserKind};
+
+/// The Log Analytics tables this format reads.
+const TABLES: &[&str] = &[
+    "QuantumWorkspaceJobAuditLogs",
+    "QuantumProviderAccountJobAuditLogs",
+];
+
+/// The azure_quantum_audit format.
+pub struct AzureQuantumAudit;
+
+/// A field of the record: under `properties` in a diagnostic export, at the top in
+/// a Log Analytics row.
+fn field(record: &Value, key: &str) -> Option<String> {
+    get(record, "properties")
+        .and_then(|p| text(p, key))
+        .or_else(|| text(record, key))
+}
+
+/// The resource id, in either shape.
+fn resource_id(record: &Value) -> Option<String> {
+    text(record, "_ResourceId").or_else(|| text(record, "resourceId"))
+}
+
+/// The name after `/workspaces/` in a resource id.
+fn workspace_of(resource_id: &str) -> Option<String> {
+    let lower = resource_id.to_ascii_lowercase();
+    let start = lower.find("/workspaces/")? + "/workspaces/".len();
+    resource_id[start..]
+        .split('/')
+        .next()
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+}
+
+impl Format for AzureQuantumAudit {
+    fn name(&self) -> &'static str {
+        "azure_quantum_audit"
+    }
+
+    fn detect(&self, record: &Value) -> bool {
+        if !record.is_object() {
+            return false;
+        }
+        if text(record, "Type").is_some_and(|t| TABLES.iter().any(|n| t.eq_ignore_ascii_case(n))) {
+            return true;
+        }
+        text(record, "category").is_some_and(|c| c.eq_ignore_ascii_case("AuditEvent"))
+            && resource_id(record).is_some_and(|id| {
+                id.to_ascii_lowercase()
+                    .contains("/providers/microsoft.quantum/")
+            })
+    }
+
+    fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+        let time = ["TimeGenerated", "time"]
+            .iter()
+            .find_map(|k| super::fields::time(record, k))
+            .ok_or_else(|| NormalizeError::missing("TimeGenerated"))?;
+        let operation = text(record, "OperationName")
+            .or_else(|| field(record, "OperationName"))
+            .ok_or_else(|| NormalizeError::missing("OperationName"))?;
+        let (class, action) = match operation.to_ascii_lowercase().as_str() {
+            "createjob" => (Class::Job, "submit"),
+            "canceljob" => (Class::Job, "cancel"),
+            "updatejob" => (Class::Job, "update"),
+            o if o.contains("priority") => (Class::Queue, "priority"),
+            _ => (Class::Job, "update"),
+        };
+        let mut e = NormalizedEvent::new(Source::AzureQuantum, time, class, action);
+        e.operation = Some(operation.clone());
+        e.service = Some("quantum".to_string());
+        e.request_id = field(record, "TraceId");
+        e.job_id = field(record, "JobId");
+        e.provider = field(record, "ProviderId").map(|p| p.to_ascii_lowercase());
+        e.backend = field(record, "TargetId");
+        e.hardware = e.backend.as_deref().and_then(target_hardware);
+        e.region = field(record, "Location").or_else(|| text(record, "location"));
+        e.tenant = field(record, "RequesterTenantId");
+        // Azure names are case-insensitive and diagnostic exports upper-case the
+        // resource id: one spelling keeps a workspace one project to the rules.
+        e.project = resource_id(record)
+            .as_deref()
+            .and_then(workspace_of)
+            .or_else(|| field(record, "JobWorkspaceName"))
+            .map(|w| w.to_ascii_lowercase());
+
+        let upn = field(record, "RequesterUpn");
+        e.user_id = field(record, "RequesterObjectId");
+        e.user_kind = match (&upn, &e.user_id) {
+            (Some(_), _) => UserKind::Human,
+            // No UPN: a managed identity or a service principal, by the table's docs.
+            (None, Some(_)) => UserKind::Service,
+            (None, None) => UserKind::Unknown,
+        };
+        e.user = upn.or_else(|| e.user_id.clone());
+
+        let result = field(record, "ResultCode");
+        e.outcome = match result.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("success" | "succeeded" | "ok") => Outcome::Success,
+            Some("failure" | "failed" | "error") => Outcome::Failure,
+            Some(code) if code.parse::<u16>().is_ok_and(|c| c >= 400) => Outcome::Failure,
+            Some(code) if code.parse::<u16>().is_ok_and(|c| c < 400) => Outcome::Success,
+            _ => Outcome::Unknown,
+        };
+        if e.outcome == Outcome::Failure {
+            e.reason = result;
+        }
+        // Priority changes say how (`PriorityOperation`, `BypassQueueStatus`): that
+        // is the detail an analyst needs, so it goes into the message.
+        let params = get(record, "properties.OperationParams")
+            .or_else(|| get(record, "OperationParams"))
+            .filter(|p| !p.is_null())
+            .map(|p| match p {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        let job = e.job_id.as_deref().unwrap_or("a job");
+        e.message = Some(match params {
+            Some(p) if !p.is_empty() && p != "{}" => format!("{operation} {job} {p}"),
+            _ => format!("{operation} {job}"),
+        });
+        Ok(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::test_support::{fixture, normalize_as};
+    use crate::vocab::Hardware;
+
+    #[test]
+    fn a_job_created_names_who_on_which_target_and_workspace() {
+        let e = normalize_as(
+            "azure_quantum_audit",
+            r#"{"Type":"QuantumWorkspaceJobAuditLogs","Category":"AuditEvent","OperationName":"CreateJob","JobId":"0f4c1a2b-1111-4222-8333-444455556666","TargetId":"ionq.qpu.aria-1","ProviderId":"IonQ","Priority":"Standard","RequesterUpn":"carol@qlab.example","RequesterObjectId":"oid-carol","RequesterTenantId":"tid-1","ResultCode":"Success","Location":"westeurope","TenantId":"workspace-guid","TimeGenerated":"2026-11-10T01:30:00Z","TraceId":"trace-1","_ResourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Quantum/workspaces/qlab-prod"}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::Job, "submit"));
+        assert_eq!(e.source, Source::AzureQuantum);
+        assert_eq!(e.user.as_deref(), Some("carol@qlab.example"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.hardware, Some(Hardware::Qpu));
+        assert_eq!(e.backend.as_deref(), Some("ionq.qpu.aria-1"));
+        assert_eq!(e.project.as_deref(), Some("qlab-prod"));
+        assert_eq!(e.tenant.as_deref(), Some("tid-1"));
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(
+            e.job_id.as_deref(),
+            Some("0f4c1a2b-1111-4222-8333-444455556666")
+        );
+    }
+
+    #[test]
+    fn a_provider_bumping_a_job_is_a_queue_change_by_a_service() {
+        let e = normalize_as(
+            "azure_quantum_audit",
+            r#"{"time":"2026-11-10T02:00:00Z","category":"AuditEvent","operationName":"UpdateJobPriority","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/R/PROVIDERS/MICROSOFT.QUANTUM/PROVIDERACCOUNTS/IONQ","properties":{"JobId":"j-9","JobWorkspaceName":"qlab-prod","RequesterObjectId":"oid-sp","ResultCode":"Failure","OperationParams":{"PriorityOperation":"Increase","BypassQueueStatus":"Requested"}}}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::Queue, "priority"));
+        assert_eq!(e.user.as_deref(), Some("oid-sp"));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.project.as_deref(), Some("qlab-prod"));
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert!(
+            e.message
+                .as_deref()
+                .is_some_and(|m| m.contains("BypassQueueStatus")),
+            "{:?}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn every_fixture_normalizes() {
+        let events: Vec<NormalizedEvent> = fixture("azure_quantum/audit.jsonl")
+            .iter()
+            .map(|v| normalize_as("azure_quantum_audit", &v.to_string()))
+            .collect();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["submit", "cancel", "priority"]);
+        // The diagnostic export's empty UPN is a service identity, named by its id.
+        assert_eq!(events[1].user_kind, UserKind::Service);
+        assert_eq!(
+            events[1].user.as_deref(),
+            Some("9d2c4b6a-0000-4000-8000-00000000a1b2")
+        );
+        assert_eq!(events[1].project.as_deref(), Some("qlab-prod"));
+        assert_eq!(events[2].user.as_deref(), Some("ops@quantinuum.example"));
+        assert_eq!(events[2].project.as_deref(), Some("qlab-prod"));
+    }
+
+    #[test]
+    fn other_audit_events_are_not_claimed() {
+        let f = AzureQuantumAudit;
+        assert!(!f.detect(&serde_json::json!({"category":"AuditEvent","operationName":"SecretGet","resourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v"})));
+        assert!(!f.detect(
+            &serde_json::json!({"Type":"SigninLogs","TimeGenerated":"2026-11-10T02:00:00Z"})
+        ));
+    }
+}

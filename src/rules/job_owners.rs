@@ -1,0 +1,161 @@
+//! Who a job belongs to, for job records that do not say.
+//!
+//! Azure Quantum's job records (state snapshots with the run time and cost) name
+//! no user; its job audit log names who created the job. The per-user job rules
+//! (QPU share, off hours, retries) need the user on the snapshots, so the engine
+//! learns job id → owner from any event that names both, in time order, and gives
+//! a later event of the same job with no user that owner.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::event::NormalizedEvent;
+use crate::vocab::UserKind;
+
+/// Jobs remembered at most; past this the ones unseen longest are forgotten first.
+const MAX_JOBS: usize = 200_000;
+
+/// Jobs unseen for longer are forgotten: a job rarely waits a month in a queue.
+fn max_idle() -> Duration {
+    Duration::days(30)
+}
+
+/// The owner of a job, as the event that named it said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Owner {
+    user: String,
+    user_id: Option<String>,
+    user_kind: UserKind,
+    /// Last time an event of the job was seen.
+    seen: DateTime<Utc>,
+}
+
+/// job id -> owner.
+#[derive(Debug, Default, Clone)]
+pub struct JobOwners {
+    jobs: HashMap<String, Owner>,
+}
+
+impl JobOwners {
+    /// Learns the owner an event names, or fills in the owner learned earlier.
+    pub fn apply(&mut self, event: &mut NormalizedEvent) {
+        let Some(job) = event.job_id.as_deref() else {
+            return;
+        };
+        match &event.user {
+            Some(user) => {
+                let owner = Owner {
+                    user: user.clone(),
+                    user_id: event.user_id.clone(),
+                    user_kind: event.user_kind,
+                    seen: event.time,
+                };
+                // Only the first name sticks: a later cancel by an operator is not ownership.
+                self.jobs
+                    .entry(job.to_string())
+                    .and_modify(|o| o.seen = o.seen.max(event.time))
+                    .or_insert(owner);
+                if self.jobs.len() > MAX_JOBS {
+                    self.forget_idle(event.time);
+                }
+            }
+            None => {
+                if let Some(owner) = self.jobs.get_mut(job) {
+                    owner.seen = owner.seen.max(event.time);
+                    event.user = Some(owner.user.clone());
+                    event.user_id.clone_from(&owner.user_id);
+                    event.user_kind = owner.user_kind;
+                }
+            }
+        }
+    }
+
+    /// Drops jobs idle past a month; if still over the cap, the idlest tenth too.
+    fn forget_idle(&mut self, now: DateTime<Utc>) {
+        let horizon = now - max_idle();
+        self.jobs.retain(|_, o| o.seen >= horizon);
+        if self.jobs.len() > MAX_JOBS {
+            let mut times: Vec<DateTime<Utc>> = self.jobs.values().map(|o| o.seen).collect();
+            let cut = times.len() / 10;
+            let (_, nth, _) = times.select_nth_unstable(cut);
+            let nth = *nth;
+            self.jobs.retain(|_, o| o.seen > nth);
+        }
+    }
+
+    /// The jobs, to save (sorted, so a saved state is stable).
+    pub fn save(&self) -> Vec<(String, Owner)> {
+        let mut out: Vec<(String, Owner)> = self
+            .jobs
+            .iter()
+            .map(|(j, o)| (j.clone(), o.clone()))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// Jobs saved by [`JobOwners::save`].
+    pub fn load(saved: Vec<(String, Owner)>) -> Self {
+        JobOwners {
+            jobs: saved.into_iter().collect(),
+        }
+    }
+
+    /// Jobs known.
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Whether no job is known.
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::vocab::{Class, Source};
+
+    fn job(hour: u32, user: Option<&str>) -> NormalizedEvent {
+        let time = Utc.with_ymd_and_hms(2026, 11, 10, hour, 0, 0).unwrap();
+        let mut e = NormalizedEvent::new(Source::AzureQuantum, time, Class::Job, "submit");
+        e.job_id = Some("j-1".to_string());
+        e.user = user.map(str::to_string);
+        e.user_kind = if user.is_some() {
+            UserKind::Human
+        } else {
+            UserKind::Unknown
+        };
+        e
+    }
+
+    #[test]
+    fn a_snapshot_without_a_user_gets_the_jobs_creator() {
+        let mut owners = JobOwners::default();
+        owners.apply(&mut job(1, Some("carol")));
+        let mut done = job(3, None);
+        owners.apply(&mut done);
+        assert_eq!(done.user.as_deref(), Some("carol"));
+        assert_eq!(done.user_kind, UserKind::Human);
+        // An operator cancelling the job later does not take it over.
+        owners.apply(&mut job(4, Some("ops")));
+        let mut after = job(5, None);
+        owners.apply(&mut after);
+        assert_eq!(after.user.as_deref(), Some("carol"));
+    }
+
+    #[test]
+    fn owners_survive_a_save_and_idle_jobs_are_forgotten() {
+        let mut owners = JobOwners::default();
+        owners.apply(&mut job(1, Some("carol")));
+        let mut restored = JobOwners::load(owners.save());
+        assert_eq!(restored.len(), 1);
+        restored.forget_idle(Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap());
+        assert!(restored.is_empty());
+    }
+}

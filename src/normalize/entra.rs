@@ -766,6 +766,31 @@ pub(crate) fn classify_audit(
     if o.contains("stsrefreshtokenvalidfrom") || (o.contains("revoke") && o.contains("session")) {
         return (Class::Token, s("revoke"));
     }
+    // A federated credential (workload identity federation) lets an outside issuer's
+    // tokens act as the app with no secret at all; Entra logs it as an update.
+    if o.starts_with("update application") || o.starts_with("update service principal") {
+        let issuers =
+            |v: Option<String>| v.map_or(0, |v| v.to_ascii_lowercase().matches("issuer").count());
+        let federated = targets.iter().flat_map(|t| {
+            get(t, "modifiedProperties")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|m| {
+                    text(m, "displayName")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("FederatedIdentityCredentials"))
+                })
+                .map(|m| issuers(text(m, "newValue")).cmp(&issuers(text(m, "oldValue"))))
+        });
+        if let Some(change) = federated.max() {
+            let action = match change {
+                std::cmp::Ordering::Greater => "issue",
+                std::cmp::Ordering::Less => "revoke",
+                std::cmp::Ordering::Equal => "update",
+            };
+            return (Class::Token, s(action));
+        }
+    }
     if o.contains("credential") || o.contains("certificates and secrets") {
         let action = if removes || keys_shrank(targets) {
             "revoke"
@@ -1122,6 +1147,32 @@ mod tests {
         assert!(
             bad.to_string().contains("`time`") && bad.to_string().contains("yesterday"),
             "{bad}"
+        );
+    }
+
+    #[test]
+    fn a_federated_credential_added_to_an_app_is_a_credential_issued() {
+        let fic = |old: &str, new: &str| {
+            serde_json::json!([{"type": "Application", "displayName": "QuantumApp",
+                "modifiedProperties": [{"displayName": "FederatedIdentityCredentials",
+                    "oldValue": old, "newValue": new}]}])
+        };
+        let one = r#"[{"Name":"gh","Issuer":"https://token.actions.githubusercontent.com","Subject":"repo:x/y:ref:refs/heads/main"}]"#;
+        let added = fic("[]", one);
+        let removed = fic(one, "[]");
+        let targets = |v: &Value| v.as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            classify_audit("Update application", None, &targets(&added)),
+            (Class::Token, "issue".to_string())
+        );
+        assert_eq!(
+            classify_audit("Update application", None, &targets(&removed)),
+            (Class::Token, "revoke".to_string())
+        );
+        // Any other update of an application is not about credentials.
+        assert_ne!(
+            classify_audit("Update application", None, &[]).0,
+            Class::Token
         );
     }
 

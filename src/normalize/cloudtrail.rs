@@ -321,12 +321,24 @@ fn actor(v: &Value) -> Actor {
     };
     match ty.as_str() {
         "Root" => {
-            a.user = user_name.or_else(|| Some("root".into()));
+            // For the root user `userName` is the account's alias, when it has one:
+            // "root" says who acted; the account is in `project`.
+            a.user = Some("root".into());
             a.user_id = principal;
         }
-        "IAMUser" | "SAMLUser" | "WebIdentityUser" | "Unknown" => {
+        "IAMUser" | "SAMLUser" | "WebIdentityUser" => {
             a.user = user_name.or(arn).or_else(|| principal.clone());
             a.user_id = principal;
+        }
+        // Identity Center sign-ins name the user only in additionalEventData since
+        // AWS's 2025 change (HIDDEN when the name typed was wrong).
+        "Unknown" => {
+            a.user = user_name
+                .or(arn)
+                .or_else(|| principal.clone())
+                .or_else(|| signin_user_name(v))
+                .or_else(|| text(ui, "onBehalfOf.userId"));
+            a.user_id = principal.or_else(|| text(ui, "onBehalfOf.userId"));
         }
         "AssumedRole" => {
             a.user = session_name
@@ -347,7 +359,9 @@ fn actor(v: &Value) -> Actor {
             }
         }
         "IdentityCenterUser" => {
-            a.user = user_name.or_else(|| text(ui, "onBehalfOf.userId"));
+            a.user = user_name
+                .or_else(|| signin_user_name(v))
+                .or_else(|| text(ui, "onBehalfOf.userId"));
             a.user_id = text(ui, "onBehalfOf.userId");
         }
         "AWSService" => {
@@ -365,11 +379,15 @@ fn actor(v: &Value) -> Actor {
             }
         }
     }
+    // A person in the console: the console calls on their behalf.
+    let console = invoked_by.as_deref().is_some_and(|b| {
+        b.eq_ignore_ascii_case("signin.amazonaws.com") || b.eq_ignore_ascii_case("AWS Internal")
+    }) && (ty == "Root" || ty == "IAMUser");
     a.kind_hints = KindHints {
         identity_type: ty,
         role_name,
         session_name,
-        invoked_by: invoked_by.is_some(),
+        invoked_by: invoked_by.is_some() && !console,
         identity_provider: text(ui, "identityProvider")
             .or_else(|| text(ui, "sessionContext.webIdFederationData.federatedProvider")),
     };
@@ -482,6 +500,11 @@ fn user_kind(h: &KindHints, signin: bool, client: Client) -> UserKind {
     }
 }
 
+/// The user name an Identity Center sign-in typed (`additionalEventData.UserName`).
+fn signin_user_name(v: &Value) -> Option<String> {
+    text(v, "additionalEventData.UserName").filter(|n| n != HIDDEN)
+}
+
 /// Console and IAM Identity Center sign-in events.
 fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     let (class, action) = match name {
@@ -516,6 +539,11 @@ fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     }
     if e.outcome == Outcome::Failure && e.reason.is_none() {
         e.reason = Some(format!("{name} {}", word.as_deref().unwrap_or("Failure")));
+    }
+    // Identity Center logs no UserAuthentication after a wrong password: the failed
+    // verification is the failed sign-in. A good one is followed by the sign-in.
+    if e.action == "verify" && e.outcome == Outcome::Failure {
+        e.action = "login".to_string();
     }
     // A console session opened from an MFA-authenticated session says MFAUsed=No
     // for the new sign-in: either signal means a second factor stands behind it.
@@ -1013,6 +1041,45 @@ mod tests {
 
     fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
         super::super::fields::parse_time(s).expect("test time")
+    }
+
+    #[test]
+    fn identity_center_sign_ins_name_the_user_and_a_wrong_password_is_a_failed_sign_in() {
+        // AWS's record shape since its 2025 change: the name only in additionalEventData.
+        let rec = |ty: &str, result: &str, name: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventTime":"2026-11-10T03:00:00Z","eventSource":"signin.amazonaws.com","eventName":"CredentialVerification","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.5","userAgent":"Mozilla/5.0","eventID":"e-{result}","recipientAccountId":"123456789012","userIdentity":{{"type":"{ty}","accountId":"123456789012","onBehalfOf":{{"userId":"a1b2c3d4-1111","identityStoreArn":"arn:aws:identitystore::123456789012:identitystore/d-111111a1a"}},"credentialId":"cred-1"}},"serviceEventDetails":{{"CredentialVerification":"{result}"}},"additionalEventData":{{"CredentialType":"PASSWORD","UserName":"{name}"}}}}"#
+            )
+        };
+        let failed = normalize_as(
+            "cloudtrail",
+            &rec("IdentityCenterUser", "Failure", "anyuser"),
+        );
+        assert_eq!(failed.user.as_deref(), Some("anyuser"));
+        assert_eq!(failed.user_id.as_deref(), Some("a1b2c3d4-1111"));
+        assert_eq!(
+            (failed.action.as_str(), failed.outcome),
+            ("login", Outcome::Failure)
+        );
+        let ok = normalize_as("cloudtrail", &rec("Unknown", "Success", "anyuser"));
+        assert_eq!(ok.user.as_deref(), Some("anyuser"));
+        assert_eq!(ok.action, "verify", "the sign-in that follows is the login");
+        // A name typed wrong is hidden: the directory id is all there is.
+        let hidden = normalize_as(
+            "cloudtrail",
+            &rec("Unknown", "Failure", "HIDDEN_DUE_TO_SECURITY_REASONS"),
+        );
+        assert_eq!(hidden.user.as_deref(), Some("a1b2c3d4-1111"));
+    }
+
+    #[test]
+    fn the_root_user_is_root_and_in_the_console_a_person() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.08","eventTime":"2026-11-10T03:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.9","userAgent":"AWS Internal","eventID":"r-1","recipientAccountId":"123456789012","userIdentity":{"type":"Root","principalId":"123456789012","arn":"arn:aws:iam::123456789012:root","accountId":"123456789012","userName":"acme-prod","invokedBy":"signin.amazonaws.com"},"responseElements":{"accessKey":{"accessKeyId":"AKIAEXAMPLEROOT","status":"Active","userName":"acme-prod"}}}"#,
+        );
+        assert_eq!(e.user.as_deref(), Some("root"));
+        assert_eq!(e.user_kind, UserKind::Human);
     }
 
     #[test]

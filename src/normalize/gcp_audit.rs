@@ -414,12 +414,17 @@ fn token_or_account(pp: &Value, svc: &str, short: &str, e: &mut NormalizedEvent)
             e.token_id = first_text(pp, &["request.name"]).or_else(|| e.resource.clone());
             (Class::Token, "revoke")
         }
+        // The resource names the account by its number; the request by its e-mail.
         ("iamcredentials.googleapis.com", "GenerateAccessToken" | "GenerateIdToken") => {
-            e.target_user = e.resource.as_deref().map(|r| last_segment(r).to_string());
+            e.target_user = sa_of(e)
+                .filter(|a| a.contains('@'))
+                .or_else(|| e.resource.as_deref().map(|r| last_segment(r).to_string()));
             (Class::Token, "issue")
         }
         ("iamcredentials.googleapis.com", "SignJwt" | "SignBlob") => {
-            e.target_user = e.resource.as_deref().map(|r| last_segment(r).to_string());
+            e.target_user = sa_of(e)
+                .filter(|a| a.contains('@'))
+                .or_else(|| e.resource.as_deref().map(|r| last_segment(r).to_string()));
             (Class::Token, "sign")
         }
         ("apikeys.googleapis.com", "CreateKey") => (Class::Token, "issue"),

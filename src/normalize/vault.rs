@@ -87,9 +87,26 @@ impl Format for Vault {
             caller.or(issued)
         };
 
-        ev.user = actor
-            .and_then(|a| {
-                first_text_in(a, &["metadata.username", "metadata.email", "display_name"])
+        // A login that issued nothing is about the name it tried, not about a token
+        // the caller may have sent along. AppRole tokens are named by their role.
+        let tried = if is_login && issued.is_none() {
+            route.login_name.clone()
+        } else {
+            None
+        };
+        ev.user = tried
+            .or_else(|| {
+                actor.and_then(|a| {
+                    first_text_in(
+                        a,
+                        &[
+                            "metadata.username",
+                            "metadata.email",
+                            "metadata.role_name",
+                            "display_name",
+                        ],
+                    )
+                })
             })
             .or_else(|| {
                 if is_login {
@@ -263,7 +280,15 @@ fn classify(path: Option<&str>, op: Option<&str>, mount_type: Option<&str>) -> R
             }
         }
         ["auth", _mount, "login", ..] => Route {
-            login_name: name_at(3),
+            // userpass and ldap fold the name to lower case before checking it:
+            // "Admin" and "admin" are one account, and one burst.
+            login_name: name_at(3).map(|n| {
+                if matches!(mount_type, Some("userpass" | "ldap")) {
+                    n.to_lowercase()
+                } else {
+                    n
+                }
+            }),
             ..Route::new(Class::Authentication, "login")
         },
         ["auth", _mount, "oidc", "callback"] | ["auth", _mount, "sso_service_url" | "callback"] => {
@@ -568,6 +593,16 @@ fn outcome(record: &Value, is_response: bool) -> (Outcome, Option<String>) {
     if let Some(e) = error {
         return (Outcome::Failure, Some(squash(&e)));
     }
+    // Some refusals come back as an error *response* rather than an error: userpass
+    // answers an unknown user so (`response.data.error`, HMAC'd unless log_raw).
+    if is_response && let Some(e) = text(record, "response.data.error") {
+        let why = if e.starts_with("hmac-sha256:") {
+            "error response (HMAC'd)".to_string()
+        } else {
+            squash(&e)
+        };
+        return (Outcome::Failure, Some(why));
+    }
     if let Some(code) = get(record, "response.data.http_status_code").and_then(Value::as_i64)
         && code >= 400
     {
@@ -677,7 +712,8 @@ mod tests {
         assert_eq!(ev.action, "read");
         assert_eq!(ev.operation.as_deref(), Some("read"));
         assert_eq!(ev.outcome, Outcome::Success);
-        assert_eq!(ev.user.as_deref(), Some("approle"));
+        // Named by its role: every AppRole token is `approle` by display name.
+        assert_eq!(ev.user.as_deref(), Some("braket-runner"));
         assert_eq!(ev.user_kind, UserKind::Service);
         assert_eq!(ev.resource.as_deref(), Some("secret/data/braket/api-key"));
         assert_eq!(ev.service.as_deref(), Some("kv"));
@@ -801,6 +837,19 @@ mod tests {
         assert_eq!(ev.user.as_deref(), Some("mallory"));
         assert_eq!(ev.user_kind, UserKind::Human);
         assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.77"));
+    }
+
+    #[test]
+    fn a_refusal_sent_as_an_error_response_is_a_failed_login_of_the_name_tried() {
+        // userpass answers an unknown user with an error response, not an error, and
+        // a caller may send its own token along with the login.
+        let e = normalize_as(
+            "vault",
+            r#"{"time":"2026-11-10T03:00:00Z","type":"response","auth":{"client_token":"hmac-sha256:t","accessor":"hmac-sha256:a","display_name":"token-ops","metadata":{"username":"ops"}},"request":{"id":"r-1","operation":"update","mount_type":"userpass","path":"auth/userpass/login/Mallory","remote_address":"198.51.100.77"},"response":{"mount_type":"userpass","data":{"error":"hmac-sha256:0f0e"}}}"#,
+        );
+        assert_eq!((e.action.as_str(), e.outcome), ("login", Outcome::Failure));
+        assert_eq!(e.reason.as_deref(), Some("error response (HMAC'd)"));
+        assert_eq!(e.user.as_deref(), Some("mallory"));
     }
 
     #[test]

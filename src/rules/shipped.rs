@@ -12,6 +12,14 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/anonymizer-sign-in.yml"),
     ),
     (
+        "aws-access-denied-burst.yml",
+        include_str!("../../rules/aws-access-denied-burst.yml"),
+    ),
+    (
+        "aws-root-used.yml",
+        include_str!("../../rules/aws-root-used.yml"),
+    ),
+    (
         "console-login-without-mfa.yml",
         include_str!("../../rules/console-login-without-mfa.yml"),
     ),
@@ -22,6 +30,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "failed-login-burst.yml",
         include_str!("../../rules/failed-login-burst.yml"),
+    ),
+    (
+        "gcp-service-account-impersonation.yml",
+        include_str!("../../rules/gcp-service-account-impersonation.yml"),
     ),
     (
         "hardware-off-hours.yml",
@@ -62,6 +74,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "user-new-country.yml",
         include_str!("../../rules/user-new-country.yml"),
+    ),
+    (
+        "vault-audit-disabled-or-root-generated.yml",
+        include_str!("../../rules/vault-audit-disabled-or-root-generated.yml"),
     ),
 ];
 

@@ -150,7 +150,7 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     } else if is_set_iam_policy(short) || short == "setIamPermissions" {
         set_iam_policy(pp, &mut e);
     } else if svc == "login.googleapis.com" {
-        login(short, &mut e);
+        login(pp, short, &mut e);
     } else {
         let _ = token_or_account(pp, svc, short, &mut e);
     }
@@ -356,21 +356,43 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
     }
 }
 
-/// Workspace login events exported to Cloud Logging.
-fn login(short: &str, e: &mut NormalizedEvent) {
-    e.class = Class::Authentication;
+/// Workspace login events exported to Cloud Logging (Google's Login Audit: sign-ins,
+/// challenges, blocked suspicious sign-ins, and account changes made while signed in).
+fn login(pp: &Value, short: &str, e: &mut NormalizedEvent) {
     let l = short.to_ascii_lowercase();
-    e.action = if l.contains("logout") {
-        "logout"
+    let account = |e: &mut NormalizedEvent, action: &str| {
+        e.class = Class::Account;
+        e.action = action.to_string();
+    };
+    e.class = Class::Authentication;
+    e.action = "login".to_string();
+    if l.contains("logout") {
+        e.action = "logout".to_string();
     } else if l.contains("challenge") {
-        "mfa"
-    } else {
-        "login"
+        e.action = "mfa".to_string();
+        match admin_parameter(pp, "login_challenge_status").map(|s| s.to_ascii_lowercase()) {
+            Some(s) if s.contains("fail") => e.outcome = Outcome::Failure,
+            Some(s) if s.contains("pass") => e.outcome = Outcome::Success,
+            _ => {}
+        }
+    } else if l.starts_with("2svdisable") {
+        account(e, "mfa_disable");
+    } else if l.starts_with("2svenroll") {
+        account(e, "mfa_enable");
+    } else if l.starts_with("passwordedit") {
+        account(e, "change_password");
+    } else if l.starts_with("recovery") {
+        account(e, "update");
+    } else if l.starts_with("accountdisabled") {
+        account(e, "disable");
+    } else if l.starts_with("riskysensitiveaction") {
+        account(e, "sensitive_action");
     }
-    .to_string();
-    if l.contains("failure") {
+    // Google blocked it: a suspicious sign-in, a risky action, a failed password.
+    if l.contains("failure") || l.contains("suspicious") || l.contains("blocked") {
         e.outcome = Outcome::Failure;
-        e.reason.get_or_insert_with(|| short.to_string());
+        let why = admin_parameter(pp, "login_failure_type").unwrap_or_else(|| short.to_string());
+        e.reason.get_or_insert(why);
     }
 }
 
@@ -756,6 +778,46 @@ mod tests {
             }
         }
         Some((undetected, results))
+    }
+
+    #[test]
+    fn workspace_login_audit_blocks_and_account_changes() {
+        let login = |method: &str, params: &str| {
+            normalize_as(
+                "gcp_audit",
+                &format!(
+                    r#"{{"timestamp":"2026-11-10T10:00:00Z","logName":"organizations/1/logs/cloudaudit.googleapis.com%2Fdata_access","resource":{{"type":"audited_resource"}},"protoPayload":{{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"login.googleapis.com","methodName":"google.login.LoginService.{method}","authenticationInfo":{{"principalEmail":"u@example.net"}},"requestMetadata":{{"callerIp":"2001:db8::1"}},"metadata":{{"event":[{{"eventName":"x","parameter":[{params}]}}]}}}}}}"#
+                ),
+            )
+        };
+        let blocked = login("suspiciousLogin", "");
+        assert_eq!(
+            (blocked.class, blocked.action.as_str(), blocked.outcome),
+            (Class::Authentication, "login", Outcome::Failure)
+        );
+        let failed = login(
+            "loginFailure",
+            r#"{"name":"login_failure_type","value":"login_failure_invalid_password"}"#,
+        );
+        assert_eq!(failed.outcome, Outcome::Failure);
+        assert_eq!(
+            failed.reason.as_deref(),
+            Some("login_failure_invalid_password")
+        );
+        let off = login("2svDisable", "");
+        assert_eq!(
+            (off.class, off.action.as_str()),
+            (Class::Account, "mfa_disable")
+        );
+        let challenge = login(
+            "loginChallenge",
+            r#"{"name":"login_challenge_status","value":"Challenge Failed"}"#,
+        );
+        assert_eq!(
+            (challenge.action.as_str(), challenge.outcome),
+            ("mfa", Outcome::Failure)
+        );
+        assert_eq!(login("loginSuccess", "").outcome, Outcome::Success);
     }
 
     #[test]

@@ -341,10 +341,16 @@ fn actor(v: &Value) -> Actor {
             a.user_id = principal.or_else(|| text(ui, "onBehalfOf.userId"));
         }
         "AssumedRole" => {
-            a.user = session_name
-                .as_deref()
-                .filter(|s| is_email(s))
-                .map(str::to_string)
+            // The source identity is set by the IdP or the first assumer and cannot
+            // be changed down a role chain; a session name is chosen by whoever
+            // assumes the role, so an e-mail there is only the next best.
+            a.user = text(ui, "sessionContext.sourceIdentity")
+                .or_else(|| {
+                    session_name
+                        .as_deref()
+                        .filter(|s| is_email(s))
+                        .map(str::to_string)
+                })
                 .or(arn)
                 .or(user_name);
             a.user_id = text(ui, "sessionContext.sessionIssuer.principalId").or_else(|| {
@@ -1070,6 +1076,15 @@ mod tests {
             &rec("Unknown", "Failure", "HIDDEN_DUE_TO_SECURITY_REASONS"),
         );
         assert_eq!(hidden.user.as_deref(), Some("a1b2c3d4-1111"));
+    }
+
+    #[test]
+    fn a_source_identity_outranks_a_session_name_anyone_assuming_the_role_could_pick() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.08","eventTime":"2026-11-10T03:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.9","userAgent":"aws-cli/2.15.0","eventID":"s-1","recipientAccountId":"123456789012","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice@qlab.example","arn":"arn:aws:sts::123456789012:assumed-role/deploy/alice@qlab.example","accountId":"123456789012","sessionContext":{"sourceIdentity":"mallory@qlab.example","sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::123456789012:role/deploy","accountId":"123456789012","userName":"deploy"}}}}"#,
+        );
+        assert_eq!(e.user.as_deref(), Some("mallory@qlab.example"));
     }
 
     #[test]

@@ -92,6 +92,12 @@ pub trait ColumnValue {
     const KIND: ColumnKind;
     /// Appends one value.
     fn append(&self, builder: &mut Self::Builder);
+    /// A builder with room for `rows` values and `text` bytes of text in all.
+    fn builder(rows: usize, text: usize) -> Self::Builder;
+    /// Bytes of text this value adds to its column (to size the builder).
+    fn text_len(&self) -> usize {
+        0
+    }
     /// The value as rules see it.
     fn view(&self) -> FieldValue<'_>;
     /// Reads a whole stored column back (a missing value becomes the type's default).
@@ -164,6 +170,12 @@ impl ColumnValue for String {
     fn append(&self, b: &mut StringBuilder) {
         b.append_value(self);
     }
+    fn builder(rows: usize, text: usize) -> StringBuilder {
+        StringBuilder::with_capacity(rows, text)
+    }
+    fn text_len(&self) -> usize {
+        self.len()
+    }
     fn view(&self) -> FieldValue<'_> {
         FieldValue::Text(self)
     }
@@ -181,6 +193,12 @@ impl ColumnValue for Option<String> {
     fn append(&self, b: &mut StringBuilder) {
         b.append_option(self.as_deref());
     }
+    fn builder(rows: usize, text: usize) -> StringBuilder {
+        StringBuilder::with_capacity(rows, text)
+    }
+    fn text_len(&self) -> usize {
+        self.as_ref().map_or(0, String::len)
+    }
     fn view(&self) -> FieldValue<'_> {
         self.as_deref().map_or(FieldValue::Null, FieldValue::Text)
     }
@@ -194,6 +212,9 @@ impl ColumnValue for DateTime<Utc> {
     const KIND: ColumnKind = ColumnKind::Time;
     fn append(&self, b: &mut TimestampMicrosecondBuilder) {
         b.append_value(self.timestamp_micros());
+    }
+    fn builder(rows: usize, _: usize) -> TimestampMicrosecondBuilder {
+        TimestampMicrosecondBuilder::with_capacity(rows)
     }
     fn view(&self) -> FieldValue<'_> {
         FieldValue::Time(*self)
@@ -215,6 +236,9 @@ impl ColumnValue for Option<i64> {
     fn append(&self, b: &mut Int64Builder) {
         b.append_option(*self);
     }
+    fn builder(rows: usize, _: usize) -> Int64Builder {
+        Int64Builder::with_capacity(rows)
+    }
     fn view(&self) -> FieldValue<'_> {
         self.map_or(FieldValue::Null, FieldValue::Int)
     }
@@ -228,6 +252,9 @@ impl ColumnValue for Option<u32> {
     const KIND: ColumnKind = ColumnKind::OptU32;
     fn append(&self, b: &mut UInt32Builder) {
         b.append_option(*self);
+    }
+    fn builder(rows: usize, _: usize) -> UInt32Builder {
+        UInt32Builder::with_capacity(rows)
     }
     fn view(&self) -> FieldValue<'_> {
         self.map_or(FieldValue::Null, |v| FieldValue::Int(v.into()))
@@ -243,6 +270,9 @@ impl ColumnValue for Option<f64> {
     fn append(&self, b: &mut Float64Builder) {
         b.append_option(*self);
     }
+    fn builder(rows: usize, _: usize) -> Float64Builder {
+        Float64Builder::with_capacity(rows)
+    }
     fn view(&self) -> FieldValue<'_> {
         self.map_or(FieldValue::Null, FieldValue::Float)
     }
@@ -256,6 +286,9 @@ impl ColumnValue for Option<bool> {
     const KIND: ColumnKind = ColumnKind::OptBool;
     fn append(&self, b: &mut BooleanBuilder) {
         b.append_option(*self);
+    }
+    fn builder(rows: usize, _: usize) -> BooleanBuilder {
+        BooleanBuilder::with_capacity(rows)
     }
     fn view(&self) -> FieldValue<'_> {
         self.map_or(FieldValue::Null, FieldValue::Bool)
@@ -273,6 +306,12 @@ impl ColumnValue for Vec<String> {
             b.values().append_value(v);
         }
         b.append(true);
+    }
+    fn builder(rows: usize, text: usize) -> ListBuilder<StringBuilder> {
+        ListBuilder::with_capacity(StringBuilder::with_capacity(rows, text), rows)
+    }
+    fn text_len(&self) -> usize {
+        self.iter().map(String::len).sum()
     }
     fn view(&self) -> FieldValue<'_> {
         FieldValue::List(self)
@@ -299,6 +338,12 @@ impl<T: Vocabulary + Default> ColumnValue for T {
     fn append(&self, b: &mut StringBuilder) {
         b.append_value(self.as_str());
     }
+    fn builder(rows: usize, text: usize) -> StringBuilder {
+        StringBuilder::with_capacity(rows, text)
+    }
+    fn text_len(&self) -> usize {
+        self.as_str().len()
+    }
     fn view(&self) -> FieldValue<'_> {
         FieldValue::Text(self.as_str())
     }
@@ -315,6 +360,12 @@ impl<T: Vocabulary> ColumnValue for Option<T> {
     const KIND: ColumnKind = ColumnKind::OptEnum(T::ALL);
     fn append(&self, b: &mut StringBuilder) {
         b.append_option(self.as_ref().map(|v| v.as_str()));
+    }
+    fn builder(rows: usize, text: usize) -> StringBuilder {
+        StringBuilder::with_capacity(rows, text)
+    }
+    fn text_len(&self) -> usize {
+        self.as_ref().map_or(0, |v| v.as_str().len())
     }
     fn view(&self) -> FieldValue<'_> {
         self.as_ref()
@@ -403,6 +454,22 @@ macro_rules! event_fields {
         }
 
         impl EventBatchBuilder {
+            /// A builder with room for exactly these events: no column grows (and
+            /// copies itself) while it fills.
+            #[allow(non_snake_case)]
+            pub fn sized_for<'a>(events: impl Iterator<Item = &'a NormalizedEvent>) -> Self {
+                let mut rows = 0;
+                $( let mut $name = 0usize; )*
+                for e in events {
+                    rows += 1;
+                    $( $name += e.$name.text_len(); )*
+                }
+                EventBatchBuilder {
+                    rows: 0,
+                    $( $name: <$ty as ColumnValue>::builder(rows, $name), )*
+                }
+            }
+
             /// Appends one event as a row.
             pub fn push(&mut self, event: &NormalizedEvent) {
                 self.rows += 1;

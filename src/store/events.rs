@@ -93,8 +93,7 @@ pub struct EventWriter {
 /// One day's events on their way to a file.
 struct Job {
     day: String,
-    #[allow(clippy::vec_box)]
-    events: Vec<Box<NormalizedEvent>>,
+    events: WrittenEvents,
 }
 
 /// Parses a 32-hex-digit event id into the compact form used for dedupe.
@@ -297,6 +296,10 @@ impl EventWriter {
 
 /// The flush thread: each day's events sorted, encoded, written whole and indexed.
 /// Returns the time spent indexing.
+/// A file's events, boxed as they arrived from the workers, on their way to be freed.
+#[allow(clippy::vec_box)]
+type WrittenEvents = Vec<Box<NormalizedEvent>>;
+
 fn flush_loop(
     dir: &DataDir,
     jobs: &Receiver<Job>,
@@ -304,13 +307,20 @@ fn flush_loop(
     mut index: Option<EventIndexWriter>,
 ) -> Result<Duration> {
     let mut index_time = Duration::ZERO;
-    for job in jobs {
-        let outcome = write_day(dir, job, index.as_mut(), &mut index_time);
-        let failed = outcome.is_err();
-        if done.send(outcome).is_err() || failed {
-            // Nothing after a failed file is written; the next run completes the data.
-            return Ok(index_time);
-        }
+    // Freeing a file's events (strings allocated by the normalize workers) takes
+    // as long as building its columns; another thread does it, so the next file
+    // is not held up. One file's events wait at most.
+    let (free_tx, free_rx) = crossbeam_channel::bounded::<WrittenEvents>(1);
+    let freer = std::thread::Builder::new()
+        .name("qtrail-free".into())
+        .spawn(move || free_rx.into_iter().for_each(drop))
+        .context("cannot start the thread that frees written events")?;
+    let all_written = write_days(dir, jobs, done, &mut index, &mut index_time, &free_tx);
+    drop(free_tx);
+    let _ = freer.join();
+    if !all_written {
+        // Nothing after a failed file is written; the next run completes the data.
+        return Ok(index_time);
     }
     if let Some(index) = index {
         let started = Instant::now();
@@ -320,20 +330,42 @@ fn flush_loop(
     Ok(index_time)
 }
 
+/// Writes each job's file in turn; false when one failed or nobody waits for the outcome.
+fn write_days(
+    dir: &DataDir,
+    jobs: &Receiver<Job>,
+    done: &Sender<Result<PathBuf>>,
+    index: &mut Option<EventIndexWriter>,
+    index_time: &mut Duration,
+    free: &Sender<WrittenEvents>,
+) -> bool {
+    for job in jobs {
+        let outcome = write_day(dir, job, index.as_mut(), index_time, free);
+        let failed = outcome.is_err();
+        if done.send(outcome).is_err() || failed {
+            return false;
+        }
+    }
+    true
+}
+
 fn write_day(
     dir: &DataDir,
     mut job: Job,
     index: Option<&mut EventIndexWriter>,
     index_time: &mut Duration,
+    free: &Sender<WrittenEvents>,
 ) -> Result<PathBuf> {
     // Time order lets row-group statistics prune time ranges well.
     job.events.sort_by_key(|e| e.time);
-    let mut builder = EventBatchBuilder::default();
+    let mut builder = EventBatchBuilder::sized_for(job.events.iter().map(|e| &**e));
     for event in &job.events {
         builder.push(event);
     }
     let rows = job.events.len();
-    drop(job.events);
+    if let Err(unsent) = free.send(job.events) {
+        drop(unsent.into_inner());
+    }
     let batch = builder.finish().context("cannot build the events batch")?;
     let path = write_atomic(
         &dir.day_dir(&job.day),

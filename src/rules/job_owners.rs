@@ -4,7 +4,9 @@
 //! no user; its job audit log names who created the job. The per-user job rules
 //! (QPU share, off hours, retries) need the user on the snapshots, so the engine
 //! learns job id → owner from any event that names both, in time order, and gives
-//! a later event of the same job with no user that owner.
+//! a later event of the same job with no user that owner. Only Azure Quantum is
+//! read: the other providers name the user on every job record, and learning their
+//! jobs too would fill the table (and the saved state) for nothing.
 
 use std::collections::HashMap;
 
@@ -12,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::NormalizedEvent;
-use crate::vocab::UserKind;
+use crate::vocab::{Source, UserKind};
 
 /// Jobs remembered at most; past this the ones unseen longest are forgotten first.
 const MAX_JOBS: usize = 200_000;
@@ -41,6 +43,9 @@ pub struct JobOwners {
 impl JobOwners {
     /// Learns the owner an event names, or fills in the owner learned earlier.
     pub fn apply(&mut self, event: &mut NormalizedEvent) {
+        if event.source != Source::AzureQuantum {
+            return;
+        }
         let Some(job) = event.job_id.as_deref() else {
             return;
         };
@@ -119,7 +124,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::vocab::{Class, Source};
+    use crate::vocab::Class;
 
     fn job(hour: u32, user: Option<&str>) -> NormalizedEvent {
         let time = Utc.with_ymd_and_hms(2026, 11, 10, hour, 0, 0).unwrap();
@@ -147,6 +152,15 @@ mod tests {
         let mut after = job(5, None);
         owners.apply(&mut after);
         assert_eq!(after.user.as_deref(), Some("carol"));
+    }
+
+    #[test]
+    fn jobs_of_providers_that_name_their_users_are_not_kept() {
+        let mut owners = JobOwners::default();
+        let mut ibm = job(1, Some("IBMid-1"));
+        ibm.source = Source::IbmQuantum;
+        owners.apply(&mut ibm);
+        assert!(owners.is_empty());
     }
 
     #[test]

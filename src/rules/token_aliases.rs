@@ -22,7 +22,7 @@ use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Source};
 
 /// Pairs kept at most; past this the ones unused longest are forgotten first.
-const MAX_PAIRS: usize = 200_000;
+const MAX_PAIRS: usize = 100_000;
 
 /// Pairs unused for longer are forgotten: Vault caps a token's life at 32 days by default.
 fn max_idle() -> Duration {

@@ -186,6 +186,50 @@ fn shipped_rules_agree_with_third_party_labels() {
         );
     }
 
+    // Root use and long-lived credentials.
+    check(
+        &mut report,
+        "aws-root-used.yml",
+        &cloudtrail,
+        &[
+            "AWS.Root.Activity",
+            "AWS.Console.RootLogin",
+            "AWS.CloudTrail.RootAccessKeyCreated",
+            "AWS.CloudTrail.RootPasswordChanged",
+        ],
+        // Panther's rules are about one act each (root's own key, a password that
+        // changed, no reads); any use of root is this rule's business.
+        &[
+            "Root Created Access Key For User",
+            "Root Read-Only Enumeration",
+            "Root Password Change Failed",
+        ],
+    );
+    let credential = "credential-created.yml";
+    check(
+        &mut report,
+        credential,
+        &cloudtrail,
+        &[
+            "AWS.IAM.Backdoor.User.Keys",
+            "AWS.CloudTrail.RootAccessKeyCreated",
+        ],
+        // Panther wants a key made for someone else, or for root itself; any new
+        // long-lived key is this rule's business.
+        &[
+            "user1 create keys for user1",
+            "Root Created Access Key For User",
+        ],
+    );
+    check(
+        &mut report,
+        credential,
+        &entra,
+        &["Azure.Audit.ServicePrincipalCredentialsAdded"],
+        &[],
+    );
+    check(&mut report, credential, &okta, &["Okta.APIKeyCreated"], &[]);
+
     // Console sign-in without MFA. Panther mocks an account-age lookup for "New User"
     // (its log is byte-identical to a true case) and qtrail keeps no SAML provider.
     let mfa = "console-login-without-mfa.yml";
@@ -231,6 +275,12 @@ fn shipped_rules_agree_with_third_party_labels() {
             mfa,
             true,
         ),
+        (
+            "aws.credential-access.secretsmanager-batch-retrieve-secrets.json",
+            "secrets-batch-read.yml",
+            true,
+        ),
+        ("aws.persistence.iam-backdoor-user.json", credential, true),
     ] {
         let recs = records(&format!("{stratus}/{file}")).unwrap();
         assert_eq!(fires_on(rule, &recs), Some(want), "{rule} on {file}");

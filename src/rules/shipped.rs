@@ -64,6 +64,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/secret-read-burst.yml"),
     ),
     (
+        "secrets-batch-read.yml",
+        include_str!("../../rules/secrets-batch-read.yml"),
+    ),
+    (
         "token-new-country.yml",
         include_str!("../../rules/token-new-country.yml"),
     ),

@@ -321,9 +321,12 @@ fn actor(v: &Value) -> Actor {
     };
     match ty.as_str() {
         "Root" => {
-            // For the root user `userName` is the account's alias, when it has one:
-            // "root" says who acted; the account is in `project`.
-            a.user = Some("root".into());
+            // For the root user `userName` is the account's alias, when it has one.
+            // The root ARN says who acted and keeps each account's root apart.
+            a.user = arn
+                .filter(|a| a.ends_with(":root"))
+                .or_else(|| text(ui, "accountId").map(|acct| format!("arn:aws:iam::{acct}:root")))
+                .or_else(|| Some("root".into()));
             a.user_id = principal;
         }
         "IAMUser" | "SAMLUser" | "WebIdentityUser" => {
@@ -333,10 +336,14 @@ fn actor(v: &Value) -> Actor {
         // Identity Center sign-ins name the user only in additionalEventData since
         // AWS's 2025 change (HIDDEN when the name typed was wrong).
         "Unknown" => {
+            // Older sign-in shapes put the account id in principalId: not a user.
+            let account_id = principal
+                .as_deref()
+                .is_some_and(|p| p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()));
             a.user = user_name
-                .or(arn)
-                .or_else(|| principal.clone())
                 .or_else(|| signin_user_name(v))
+                .or(arn)
+                .or_else(|| principal.clone().filter(|_| !account_id))
                 .or_else(|| text(ui, "onBehalfOf.userId"));
             a.user_id = principal.or_else(|| text(ui, "onBehalfOf.userId"));
         }
@@ -1093,7 +1100,7 @@ mod tests {
             "cloudtrail",
             r#"{"eventVersion":"1.08","eventTime":"2026-11-10T03:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.9","userAgent":"AWS Internal","eventID":"r-1","recipientAccountId":"123456789012","userIdentity":{"type":"Root","principalId":"123456789012","arn":"arn:aws:iam::123456789012:root","accountId":"123456789012","userName":"acme-prod","invokedBy":"signin.amazonaws.com"},"responseElements":{"accessKey":{"accessKeyId":"AKIAEXAMPLEROOT","status":"Active","userName":"acme-prod"}}}"#,
         );
-        assert_eq!(e.user.as_deref(), Some("root"));
+        assert_eq!(e.user.as_deref(), Some("arn:aws:iam::123456789012:root"));
         assert_eq!(e.user_kind, UserKind::Human);
     }
 
@@ -1123,7 +1130,7 @@ mod tests {
         let e = event("ConsoleLogin", 1);
         assert_eq!(e.outcome, Outcome::Failure);
         assert_eq!(e.reason.as_deref(), Some("Failed authentication"));
-        assert_eq!(e.user.as_deref(), Some("root"));
+        assert_eq!(e.user.as_deref(), Some("arn:aws:iam::111122223333:root"));
         assert_eq!(e.user_kind, UserKind::Human);
         assert_eq!(e.mfa, Some(false));
         assert_eq!(e.src_ip.as_deref(), Some("203.0.113.77"));
@@ -1538,7 +1545,7 @@ mod tests {
             .filter_map(|(_, r)| r.as_ref().ok())
             .filter(|e| {
                 e.operation.as_deref() == Some("ConsoleLogin")
-                    && e.user.as_deref() == Some("root")
+                    && e.user.as_deref().is_some_and(|u| u.ends_with(":root"))
                     && e.outcome == Outcome::Failure
             })
             .count();
@@ -1563,7 +1570,11 @@ mod tests {
                 (e.class, e.action.as_str(), e.outcome),
                 (Class::Authentication, "login", Outcome::Failure)
             );
-            assert_eq!(e.user.as_deref(), Some("root"));
+            assert!(
+                e.user.as_deref().is_some_and(|u| u.ends_with(":root")),
+                "{:?}",
+                e.user
+            );
             assert_eq!(e.src_ip.as_deref(), Some("92.55.146.245"));
         }
         assert_eq!(events[3].outcome, Outcome::Success);

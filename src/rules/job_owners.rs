@@ -3,8 +3,8 @@
 //! Azure Quantum's job records (state snapshots with the run time and cost) name
 //! no user; its job audit log names who created the job. The per-user job rules
 //! (QPU share, off hours, retries) need the user on the snapshots, so the engine
-//! learns job id → owner from any event that names both, in time order, and gives
-//! a later event of the same job with no user that owner. Only Azure Quantum is
+//! learns job id → owner from the job's creation (a `submit` naming a user), in
+//! time order, and gives a later event of the same job with no user that owner. Only Azure Quantum is
 //! read: the other providers name the user on every job record, and learning their
 //! jobs too would fill the table (and the saved state) for nothing.
 
@@ -50,6 +50,9 @@ impl JobOwners {
             return;
         };
         match &event.user {
+            // Only the creation says whose job it is: an operator who cancels or
+            // re-prioritises it later is not its owner.
+            Some(_) if event.action != "submit" => {}
             Some(user) => {
                 let owner = Owner {
                     user: user.clone(),
@@ -148,10 +151,21 @@ mod tests {
         assert_eq!(done.user.as_deref(), Some("carol"));
         assert_eq!(done.user_kind, UserKind::Human);
         // An operator cancelling the job later does not take it over.
-        owners.apply(&mut job(4, Some("ops")));
+        let mut cancel = job(4, Some("ops"));
+        cancel.action = "cancel".to_string();
+        owners.apply(&mut cancel);
         let mut after = job(5, None);
         owners.apply(&mut after);
         assert_eq!(after.user.as_deref(), Some("carol"));
+    }
+
+    #[test]
+    fn an_operator_acting_on_a_job_first_does_not_become_its_owner() {
+        let mut owners = JobOwners::default();
+        let mut priority = job(1, Some("ops@provider.example"));
+        priority.action = "priority".to_string();
+        owners.apply(&mut priority);
+        assert!(owners.is_empty());
     }
 
     #[test]

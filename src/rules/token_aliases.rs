@@ -49,8 +49,15 @@ impl TokenAliases {
             return;
         };
         match event.token_id.as_deref() {
-            // A revoke's token_id is the credential revoked, not the caller's.
-            _ if event.class == Class::Token && event.action == "revoke" => {}
+            // A revoke's token_id is the credential revoked, not the caller's: nothing
+            // to learn, but a token revoked by its HMAC is named by its accessor, as
+            // its later uses will be.
+            Some(revoked) if event.class == Class::Token && event.action == "revoke" => {
+                if let Some((accessor, _)) = self.pairs.get(revoked) {
+                    event.token_id = Some(accessor.clone());
+                }
+            }
+            None if event.class == Class::Token && event.action == "revoke" => {}
             Some(accessor) if accessor != token => {
                 // Event time may step back inside the lateness: keep the latest.
                 let seen = self
@@ -166,6 +173,24 @@ mod tests {
         );
         aliases.apply(&mut admin_next);
         assert_eq!(admin_next.token_id.as_deref(), Some("admin-tok"));
+    }
+
+    #[test]
+    fn a_token_revoked_by_its_hmac_meets_its_later_uses_under_the_accessor() {
+        let mut aliases = TokenAliases::default();
+        aliases.apply(&mut vault(
+            0,
+            Class::SecretAccess,
+            "read",
+            Some("acc-1"),
+            "tok-1",
+        ));
+        let mut revoke = vault(1, Class::Token, "revoke", Some("tok-1"), "admin-tok");
+        aliases.apply(&mut revoke);
+        let mut reused = vault(2, Class::SecretAccess, "read", Some("tok-1"), "tok-1");
+        aliases.apply(&mut reused);
+        assert_eq!(revoke.token_id.as_deref(), Some("acc-1"));
+        assert_eq!(reused.token_id, revoke.token_id);
     }
 
     #[test]

@@ -23,7 +23,7 @@
 use serde_json::Value;
 
 use super::azure_quantum::target_hardware;
-use super::fields::{get, text};
+use super::fields::{arm_segment, get, text};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Outcome, Source, UserKind};
@@ -48,17 +48,6 @@ fn field(record: &Value, key: &str) -> Option<String> {
 /// The resource id, in either shape.
 fn resource_id(record: &Value) -> Option<String> {
     text(record, "_ResourceId").or_else(|| text(record, "resourceId"))
-}
-
-/// The name after `/workspaces/` in a resource id.
-fn workspace_of(resource_id: &str) -> Option<String> {
-    let lower = resource_id.to_ascii_lowercase();
-    let start = lower.find("/workspaces/")? + "/workspaces/".len();
-    resource_id[start..]
-        .split('/')
-        .next()
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
 }
 
 impl Format for AzureQuantumAudit {
@@ -109,7 +98,7 @@ impl Format for AzureQuantumAudit {
         // resource id: one spelling keeps a workspace one project to the rules.
         e.project = resource_id(record)
             .as_deref()
-            .and_then(workspace_of)
+            .and_then(|id| arm_segment(id, "workspaces").map(str::to_string))
             .or_else(|| field(record, "JobWorkspaceName"))
             .map(|w| w.to_ascii_lowercase());
 

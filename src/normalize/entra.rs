@@ -41,7 +41,9 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::fields::{client_from_user_agent, float, get, int, parse_time_value, short, text};
+use super::fields::{
+    arm_segment, client_from_user_agent, float, get, int, parse_time_value, short, text,
+};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Client, Outcome, Source, UserKind};
@@ -194,9 +196,7 @@ impl<'a> View<'a> {
         if get(self.top, "TimeGenerated").is_some() {
             return self.text(&["AADTenantId", "resourceTenantId"]).or_else(|| {
                 let id = text(self.top, "ResourceId")?;
-                let lower = id.to_ascii_lowercase();
-                let start = lower.find("/tenants/")? + "/tenants/".len();
-                id[start..].split('/').next().map(str::to_string)
+                arm_segment(&id, "tenants").map(str::to_string)
             });
         }
         text(self.top, "tenantId")
@@ -258,9 +258,7 @@ impl<'a> View<'a> {
     /// The subscription named by `resourceId`, if any.
     fn subscription(&self) -> Option<String> {
         let id = text(self.top, "resourceId")?;
-        let mut parts = id.split('/');
-        parts.find(|p| p.eq_ignore_ascii_case("subscriptions"))?;
-        parts.next().filter(|s| !s.is_empty()).map(str::to_string)
+        arm_segment(&id, "subscriptions").map(str::to_string)
     }
 }
 

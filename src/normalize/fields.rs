@@ -325,6 +325,14 @@ pub fn short(v: &Value) -> String {
     }
 }
 
+/// The segment after `name` in an Azure resource id (`/subscriptions/<id>/...`,
+/// `/tenants/<id>/...`, `.../workspaces/<name>`), whatever the case of `name`.
+pub fn arm_segment<'a>(resource_id: &'a str, name: &str) -> Option<&'a str> {
+    let mut parts = resource_id.split('/');
+    parts.find(|p| p.eq_ignore_ascii_case(name))?;
+    parts.next().filter(|s| !s.is_empty())
+}
+
 /// The ISO 3166-1 alpha-2 code of a country as a source writes it (a code, a name
 /// such as "United States", or an alias); unknown text is kept as it is.
 pub fn country_code(text: &str) -> String {

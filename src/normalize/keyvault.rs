@@ -16,7 +16,9 @@
 
 use serde_json::{Map, Value};
 
-use super::fields::{client_from_user_agent, first_text, get, parse_time_value, short, text};
+use super::fields::{
+    arm_segment, client_from_user_agent, first_text, get, parse_time_value, short, text,
+};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Outcome, Source, UserKind};
@@ -341,12 +343,7 @@ pub(super) fn first_int(record: &Value, paths: &[&str]) -> Option<i64> {
 
 /// The subscription id of an ARM resource id, lower-cased.
 pub(super) fn subscription_of(resource_id: &str) -> Option<String> {
-    let mut parts = resource_id.split('/');
-    parts.find(|p| p.eq_ignore_ascii_case("subscriptions"))?;
-    parts
-        .next()
-        .filter(|s| !s.is_empty())
-        .map(|s| s.to_ascii_lowercase())
+    arm_segment(resource_id, "subscriptions").map(str::to_ascii_lowercase)
 }
 
 fn strip_query(uri: &str) -> String {

@@ -4,15 +4,15 @@
 //! no user; its job audit log names who created the job. The per-user job rules
 //! (QPU share, off hours, retries) need the user on the snapshots, so the engine
 //! learns job id → owner from the job's creation (a `submit` naming a user), in
-//! time order, and gives a later event of the same job with no user that owner. Only Azure Quantum is
-//! read: the other providers name the user on every job record, and learning their
-//! jobs too would fill the table (and the saved state) for nothing.
-
-use std::collections::HashMap;
+//! time order, and gives a later event of the same job with no user that owner.
+//! Only Azure Quantum is read: the other providers name the user on every job
+//! record, and learning their jobs too would fill the table (and the saved state)
+//! for nothing.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::recent::Recent;
 use crate::event::NormalizedEvent;
 use crate::vocab::{Source, UserKind};
 
@@ -24,7 +24,15 @@ fn max_idle() -> Duration {
     Duration::days(30)
 }
 
-/// The owner of a job, as the event that named it said.
+/// Who created a job.
+#[derive(Debug, Clone, PartialEq)]
+struct Who {
+    user: String,
+    user_id: Option<String>,
+    user_kind: UserKind,
+}
+
+/// The owner of a job, as saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Owner {
     user: String,
@@ -35,9 +43,17 @@ pub struct Owner {
 }
 
 /// job id -> owner.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct JobOwners {
-    jobs: HashMap<String, Owner>,
+    jobs: Recent<Who>,
+}
+
+impl Default for JobOwners {
+    fn default() -> Self {
+        JobOwners {
+            jobs: Recent::new(MAX_JOBS, max_idle()),
+        }
+    }
 }
 
 impl JobOwners {
@@ -54,61 +70,60 @@ impl JobOwners {
             // re-prioritises it later is not its owner.
             Some(_) if event.action != "submit" => {}
             Some(user) => {
-                let owner = Owner {
+                let who = Who {
                     user: user.clone(),
                     user_id: event.user_id.clone(),
                     user_kind: event.user_kind,
-                    seen: event.time,
                 };
-                // Only the first name sticks: a later cancel by an operator is not ownership.
-                self.jobs
-                    .entry(job.to_string())
-                    .and_modify(|o| o.seen = o.seen.max(event.time))
-                    .or_insert(owner);
-                if self.jobs.len() > MAX_JOBS {
-                    self.forget_idle(event.time);
-                }
+                // A job is created once: a replayed creation keeps the first owner.
+                self.jobs.remember(job, who, event.time, true);
             }
             None => {
-                if let Some(owner) = self.jobs.get_mut(job) {
-                    owner.seen = owner.seen.max(event.time);
-                    event.user = Some(owner.user.clone());
-                    event.user_id.clone_from(&owner.user_id);
-                    event.user_kind = owner.user_kind;
+                if let Some(who) = self.jobs.see(job, event.time) {
+                    event.user = Some(who.user.clone());
+                    event.user_id.clone_from(&who.user_id);
+                    event.user_kind = who.user_kind;
                 }
             }
-        }
-    }
-
-    /// Drops jobs idle past a month; if still over the cap, the idlest tenth too.
-    fn forget_idle(&mut self, now: DateTime<Utc>) {
-        let horizon = now - max_idle();
-        self.jobs.retain(|_, o| o.seen >= horizon);
-        if self.jobs.len() > MAX_JOBS {
-            let mut times: Vec<DateTime<Utc>> = self.jobs.values().map(|o| o.seen).collect();
-            let cut = times.len() / 10;
-            let (_, nth, _) = times.select_nth_unstable(cut);
-            let nth = *nth;
-            self.jobs.retain(|_, o| o.seen > nth);
         }
     }
 
     /// The jobs, to save (sorted, so a saved state is stable).
     pub fn save(&self) -> Vec<(String, Owner)> {
-        let mut out: Vec<(String, Owner)> = self
-            .jobs
-            .iter()
-            .map(|(j, o)| (j.clone(), o.clone()))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+        self.jobs
+            .sorted()
+            .into_iter()
+            .map(|(job, who, seen)| {
+                let Who {
+                    user,
+                    user_id,
+                    user_kind,
+                } = who.clone();
+                (
+                    job.clone(),
+                    Owner {
+                        user,
+                        user_id,
+                        user_kind,
+                        seen,
+                    },
+                )
+            })
+            .collect()
     }
 
     /// Jobs saved by [`JobOwners::save`].
     pub fn load(saved: Vec<(String, Owner)>) -> Self {
-        JobOwners {
-            jobs: saved.into_iter().collect(),
-        }
+        let mut owners = JobOwners::default();
+        owners.jobs.extend(saved.into_iter().map(|(job, o)| {
+            let who = Who {
+                user: o.user,
+                user_id: o.user_id,
+                user_kind: o.user_kind,
+            };
+            (job, who, o.seen)
+        }));
+        owners
     }
 
     /// Jobs known.
@@ -183,7 +198,9 @@ mod tests {
         owners.apply(&mut job(1, Some("carol")));
         let mut restored = JobOwners::load(owners.save());
         assert_eq!(restored.len(), 1);
-        restored.forget_idle(Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap());
+        restored
+            .jobs
+            .forget_idle(Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap());
         assert!(restored.is_empty());
     }
 }

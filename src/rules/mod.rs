@@ -22,6 +22,7 @@ pub mod engine;
 pub mod error;
 pub mod job_owners;
 pub mod kinds;
+pub mod recent;
 pub mod selftest;
 pub mod shipped;
 pub mod spec;

@@ -13,11 +13,10 @@
 //! names only the token the accessor it had. Other sources use `session_id` for
 //! other things (sign-in sessions, quantum job sessions), so only Vault is read.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::recent::Recent;
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Source};
 
@@ -29,10 +28,18 @@ fn max_idle() -> Duration {
     Duration::days(32)
 }
 
-/// token HMAC -> (accessor, last time either was seen).
-#[derive(Debug, Default, Clone)]
+/// token HMAC -> accessor, and when either was last seen.
+#[derive(Debug, Clone)]
 pub struct TokenAliases {
-    pairs: HashMap<String, (String, DateTime<Utc>)>,
+    pairs: Recent<String>,
+}
+
+impl Default for TokenAliases {
+    fn default() -> Self {
+        TokenAliases {
+            pairs: Recent::new(MAX_PAIRS, max_idle()),
+        }
+    }
 }
 
 /// A saved pair: token HMAC, accessor, last seen.
@@ -48,31 +55,22 @@ impl TokenAliases {
         let Some(token) = event.session_id.as_deref() else {
             return;
         };
-        match event.token_id.as_deref() {
+        if event.class == Class::Token && event.action == "revoke" {
             // A revoke's token_id is the credential revoked, not the caller's: nothing
             // to learn, but a token revoked by its HMAC is named by its accessor, as
             // its later uses will be.
-            Some(revoked) if event.class == Class::Token && event.action == "revoke" => {
-                if let Some((accessor, _)) = self.pairs.get(revoked) {
-                    event.token_id = Some(accessor.clone());
-                }
+            if let Some(accessor) = event.token_id.as_deref().and_then(|t| self.pairs.peek(t)) {
+                event.token_id = Some(accessor.clone());
             }
-            None if event.class == Class::Token && event.action == "revoke" => {}
+            return;
+        }
+        match event.token_id.as_deref() {
             Some(accessor) if accessor != token => {
-                // Event time may step back inside the lateness: keep the latest.
-                let seen = self
-                    .pairs
-                    .get(token)
-                    .map_or(event.time, |(_, t)| (*t).max(event.time));
                 self.pairs
-                    .insert(token.to_string(), (accessor.to_string(), seen));
-                if self.pairs.len() > MAX_PAIRS {
-                    self.forget_idle(event.time);
-                }
+                    .remember(token, accessor.to_string(), event.time, false);
             }
             _ => {
-                if let Some((accessor, seen)) = self.pairs.get_mut(token) {
-                    *seen = (*seen).max(event.time);
+                if let Some(accessor) = self.pairs.see(token, event.time) {
                     event.token_id = Some(accessor.clone());
                 }
             }
@@ -89,38 +87,22 @@ impl TokenAliases {
         self.pairs.is_empty()
     }
 
-    /// Drops pairs idle past a token's life; if still over the cap, the idlest tenth too.
-    fn forget_idle(&mut self, now: DateTime<Utc>) {
-        let horizon = now - max_idle();
-        self.pairs.retain(|_, (_, seen)| *seen >= horizon);
-        if self.pairs.len() > MAX_PAIRS {
-            let mut times: Vec<DateTime<Utc>> = self.pairs.values().map(|(_, t)| *t).collect();
-            let cut = times.len() / 10;
-            let (_, nth, _) = times.select_nth_unstable(cut);
-            let nth = *nth;
-            self.pairs.retain(|_, (_, seen)| *seen > nth);
-        }
-    }
-
     /// The pairs, to save (sorted, so a saved state is stable).
     pub fn save(&self) -> Vec<SavedAlias> {
-        let mut out: Vec<SavedAlias> = self
-            .pairs
-            .iter()
-            .map(|(t, (a, seen))| SavedAlias(t.clone(), a.clone(), *seen))
-            .collect();
-        out.sort_by(|x, y| x.0.cmp(&y.0));
-        out
+        self.pairs
+            .sorted()
+            .into_iter()
+            .map(|(t, a, seen)| SavedAlias(t.clone(), a.clone(), seen))
+            .collect()
     }
 
     /// Pairs saved by [`TokenAliases::save`].
     pub fn load(saved: Vec<SavedAlias>) -> Self {
-        TokenAliases {
-            pairs: saved
-                .into_iter()
-                .map(|SavedAlias(t, a, seen)| (t, (a, seen)))
-                .collect(),
-        }
+        let mut aliases = TokenAliases::default();
+        aliases
+            .pairs
+            .extend(saved.into_iter().map(|SavedAlias(t, a, seen)| (t, a, seen)));
+        aliases
     }
 }
 
@@ -144,11 +126,22 @@ mod tests {
         e
     }
 
+    /// Aliases that saw token `tok-1` in use under accessor `acc-1` at 14:00.
+    fn knowing_tok_1() -> TokenAliases {
+        let mut aliases = TokenAliases::default();
+        aliases.apply(&mut vault(
+            0,
+            Class::SecretAccess,
+            "read",
+            Some("acc-1"),
+            "tok-1",
+        ));
+        aliases
+    }
+
     #[test]
     fn a_token_named_only_by_its_hmac_gets_the_accessor_it_was_seen_with() {
-        let mut aliases = TokenAliases::default();
-        let mut used = vault(0, Class::SecretAccess, "read", Some("acc-1"), "tok-1");
-        aliases.apply(&mut used);
+        let mut aliases = knowing_tok_1();
         // After the revoke Vault logs the token alone; token_id fell back to it.
         let mut reused = vault(5, Class::SecretAccess, "read", Some("tok-1"), "tok-1");
         aliases.apply(&mut reused);
@@ -177,14 +170,7 @@ mod tests {
 
     #[test]
     fn a_token_revoked_by_its_hmac_meets_its_later_uses_under_the_accessor() {
-        let mut aliases = TokenAliases::default();
-        aliases.apply(&mut vault(
-            0,
-            Class::SecretAccess,
-            "read",
-            Some("acc-1"),
-            "tok-1",
-        ));
+        let mut aliases = knowing_tok_1();
         let mut revoke = vault(1, Class::Token, "revoke", Some("tok-1"), "admin-tok");
         aliases.apply(&mut revoke);
         let mut reused = vault(2, Class::SecretAccess, "read", Some("tok-1"), "tok-1");
@@ -210,17 +196,12 @@ mod tests {
 
     #[test]
     fn pairs_survive_a_save_and_idle_ones_are_forgotten() {
-        let mut aliases = TokenAliases::default();
-        aliases.apply(&mut vault(
-            0,
-            Class::SecretAccess,
-            "read",
-            Some("acc-1"),
-            "tok-1",
-        ));
+        let aliases = knowing_tok_1();
         let mut restored = TokenAliases::load(aliases.save());
         assert_eq!(restored.len(), 1);
-        restored.forget_idle(Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap());
+        restored
+            .pairs
+            .forget_idle(Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap());
         assert!(restored.is_empty());
     }
 }

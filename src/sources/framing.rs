@@ -123,11 +123,16 @@ impl<R: Read> Framer<R> {
     /// The byte at `pos`, reading more input if needed (keeping from `keep_from`).
     fn peek(&mut self, keep_from: &mut usize) -> io::Result<Option<u8>> {
         while self.pos >= self.buf.len() {
-            let before = *keep_from;
-            if !self.fill(before)? {
+            if self.eof {
                 return Ok(None);
             }
+            // `fill` drops the bytes before `keep_from` even when it then meets the
+            // end of the input: the kept bytes start at 0 either way.
+            let more = self.fill(*keep_from);
             *keep_from = 0;
+            if !more? {
+                return Ok(None);
+            }
         }
         Ok(Some(self.buf[self.pos]))
     }
@@ -309,7 +314,9 @@ impl<R: Read> Framer<R> {
                     start = self.pos;
                 }
                 let mut keep = start;
-                if self.peek(&mut keep)?.is_none() {
+                let next = self.peek(&mut keep)?;
+                start = keep;
+                if next.is_none() {
                     let bytes = match oversized {
                         Some((sample, _)) => sample,
                         None => self.buf[start..].to_vec(),
@@ -322,7 +329,6 @@ impl<R: Read> Framer<R> {
                         ),
                     });
                 }
-                start = keep;
             }
             if in_string {
                 // Fast path: jump to the next byte that matters inside a string.
@@ -519,6 +525,88 @@ mod tests {
         assert!(b[0].1.contains("unterminated string"));
         assert_eq!(b[1].0, 3);
         assert!(b[1].1.contains("truncated"));
+    }
+
+    #[test]
+    fn truncated_last_record_keeps_its_own_bytes() {
+        // The cut record starts after the first byte of the buffer and is too long
+        // for the envelope look-ahead to have met the end of the input: the refill
+        // that meets the end drops the bytes before it, which once made the framer
+        // slice out of bounds (or quarantine the wrong bytes).
+        for before in ["{\"a\":1}\n", &"{\"a\":1}\n".repeat(200)] {
+            let cut = format!("{{\"e\":\"{}", "x".repeat(300));
+            let input = format!("{before}{cut}");
+            let f = frames(&input);
+            assert_eq!(f.len(), before.lines().count() + 1, "{input}");
+            match f.last().unwrap() {
+                Frame::Broken { bytes, reason, pos } => {
+                    assert_eq!(String::from_utf8_lossy(bytes), cut);
+                    assert!(reason.contains("truncated"), "{reason}");
+                    assert_eq!(pos.offset, before.len() as u64);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_cut_and_read_size_frames_the_input_it_was_given() {
+        // Records of varied length across several read chunks, cut at many points and
+        // read in several sizes: each frame must be the input's own bytes at the
+        // offset it claims, whole records must come out whole, and nothing panics.
+        struct Chunked<'a>(&'a [u8], usize);
+        impl Read for Chunked<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = self.1.min(out.len()).min(self.0.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut full = String::new();
+        let mut ends = Vec::new();
+        for i in 0..2600 {
+            full.push_str(&format!(
+                "{{\"i\":{i},\"pad\":\"{}\",\"n\":{{\"q\":\"\\\"}}\"}}}}\n",
+                "p".repeat(i % 397)
+            ));
+            ends.push(full.len() - 1); // a record is whole without its newline
+        }
+        assert!(full.len() > 2 * READ_CHUNK);
+        let cuts = [
+            full.len(),
+            full.len() - 1,
+            READ_CHUNK + 5,
+            2 * READ_CHUNK - 1,
+            301_117,
+        ];
+        for cut in cuts {
+            let input = &full.as_bytes()[..cut];
+            for size in [READ_CHUNK, 4093, 61] {
+                let mut whole = 0;
+                for f in Framer::new(Chunked(input, size), 4096) {
+                    let (bytes, pos) = match f.unwrap() {
+                        Frame::Record { bytes, pos } => {
+                            whole += 1;
+                            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap();
+                            (bytes, pos)
+                        }
+                        Frame::Broken { bytes, pos, reason } => {
+                            assert!(reason.contains("truncated"), "cut {cut}: {reason}");
+                            (bytes, pos)
+                        }
+                    };
+                    let at = pos.offset as usize;
+                    assert_eq!(
+                        &input[at..at + bytes.len()],
+                        &bytes[..],
+                        "cut {cut} read {size}"
+                    );
+                }
+                let complete = ends.iter().filter(|&&e| e <= cut).count();
+                assert_eq!(whole, complete, "cut {cut} read {size}");
+            }
+        }
     }
 
     #[test]

@@ -176,6 +176,30 @@ fn stdin_gzip_arrays_and_envelopes_are_read() {
         (Some(1), Some(1)),
         "{s}"
     );
+
+    // A gzip file cut short keeps the records before the cut, the cut is quarantined
+    // with its reason, and the inputs after it are still read.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..5000 {
+        writeln!(enc, "{}", rec(&format!("cut-{i}"))).unwrap();
+    }
+    let whole = enc.finish().unwrap();
+    let cut = tmp.path().join("cut.jsonl.gz");
+    std::fs::write(&cut, &whole[..whole.len() * 3 / 4]).unwrap();
+    let after = tmp.path().join("after.jsonl");
+    std::fs::write(&after, rec("after") + "\n").unwrap();
+    let s = ingest_json(&data, &[cut.to_str().unwrap(), after.to_str().unwrap()]);
+    let stored = s["stored"].as_u64().unwrap();
+    assert!(stored > 1000 && stored < 5001, "{s}");
+    // The read error, and the record it cut unless the cut fell between records.
+    assert!(matches!(s["quarantined"].as_u64(), Some(1 | 2)), "{s}");
+    let rows = sql_rows(
+        &data,
+        "SELECT count(*) AS n FROM events WHERE source_id = 'after'",
+    );
+    assert_eq!(rows[0]["n"], 1, "{rows:?}");
+    let out = ok(qtrail(&data).args(["quarantine"]).output().unwrap());
+    assert!(out.contains("cannot read the input past byte"), "{out}");
 }
 
 #[test]

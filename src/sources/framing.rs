@@ -73,6 +73,9 @@ pub struct Framer<R> {
     mode: Mode,
     max_record: usize,
     at_start: bool,
+    /// Why reading the input failed (a truncated gzip stream, an I/O error): the
+    /// input ends there, and the reason comes out as a broken frame.
+    read_error: Option<String>,
 }
 
 impl<R: Read> Framer<R> {
@@ -88,10 +91,13 @@ impl<R: Read> Framer<R> {
             mode: Mode::Top,
             max_record: max_record.max(64),
             at_start: true,
+            read_error: None,
         }
     }
 
-    /// Reads more input, dropping what lies before `keep_from`. Returns false at EOF.
+    /// Reads more input, dropping what lies before `keep_from`. Returns false at the
+    /// end of the input, or when reading fails: what was read up to there is still
+    /// framed, and the failure is reported as a broken frame at the end.
     fn fill(&mut self, keep_from: usize) -> io::Result<bool> {
         if self.eof {
             return Ok(false);
@@ -109,7 +115,12 @@ impl<R: Read> Framer<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.buf.truncate(old);
-                    return Err(e);
+                    self.eof = true;
+                    self.read_error = Some(format!(
+                        "cannot read the input past byte {}: {e} (a truncated or corrupt compressed file?); the records before it were kept",
+                        self.base + old as u64
+                    ));
+                    return Ok(false);
                 }
             }
         };
@@ -206,9 +217,25 @@ impl<R: Read> Framer<R> {
                 }
             }
             let in_array = matches!(self.mode, Mode::Array | Mode::Envelope);
-            let Some(b) = self.skip_separators(in_array || self.mode == Mode::EnvelopeTail)? else {
+            let Some(b) = self.skip_separators(in_array)? else {
+                if let Some(reason) = self.read_error.take() {
+                    self.mode = Mode::Top;
+                    return Ok(Some(Frame::Broken {
+                        bytes: Vec::new(),
+                        pos: self.position_of(self.pos, self.line),
+                        reason,
+                    }));
+                }
                 return Ok(match self.mode {
                     Mode::Top => None,
+                    Mode::EnvelopeTail => {
+                        self.mode = Mode::Top;
+                        Some(Frame::Broken {
+                            bytes: Vec::new(),
+                            pos: self.position_of(self.pos, self.line),
+                            reason: "input ends inside a records envelope: its closing `}` is missing (truncated file?)".into(),
+                        })
+                    }
                     _ => {
                         self.mode = Mode::Top;
                         Some(Frame::Broken {
@@ -246,17 +273,10 @@ impl<R: Read> Framer<R> {
                     };
                 }
                 (Mode::Array | Mode::Envelope, b'{' | b'[') => return self.value().map(Some),
-                (Mode::EnvelopeTail, b'}') => {
-                    self.pos += 1;
-                    self.mode = Mode::Top;
-                }
                 (Mode::EnvelopeTail, _) => {
-                    // Other keys beside the records array: metadata, not records.
-                    let skipped = self.garbage(true)?;
-                    tracing::debug!(
-                        ?skipped,
-                        "ignored envelope metadata after the records array"
-                    );
+                    if let Some(broken) = self.envelope_tail()? {
+                        return Ok(Some(broken));
+                    }
                 }
                 (Mode::Top, _) => return self.garbage(false).map(Some),
                 (Mode::Array | Mode::Envelope, _) => {
@@ -267,6 +287,109 @@ impl<R: Read> Framer<R> {
                     return Ok(Some(frame));
                 }
             }
+        }
+    }
+
+    /// The rest of an envelope after its records array: other members (metadata such
+    /// as a continuation token, not records) up to the envelope's closing `}`, which
+    /// ends the envelope. Returns a broken frame when the envelope is malformed: a
+    /// stray `]` or `}`, or a record starting on a new line before the envelope closed.
+    fn envelope_tail(&mut self) -> io::Result<Option<Frame>> {
+        let start_line = self.line;
+        let start_pos = self.position_of(self.pos, start_line);
+        let mut keep = self.pos;
+        let mut depth: usize = 0;
+        let mut in_string = false;
+        let mut escape = false;
+        let mut skipped: u64 = 0;
+        let mut sample = Vec::new();
+        // The last byte outside strings and blanks: a member's object or array value
+        // follows a `:`; any other `{` or `[` at the envelope's level starts a record.
+        let mut last = b',';
+        let broken = |sample: Vec<u8>, reason: String| {
+            Ok(Some(Frame::Broken {
+                bytes: sample,
+                pos: start_pos,
+                reason,
+            }))
+        };
+        while let Some(b) = self.peek(&mut keep)? {
+            if !in_string && depth == 0 {
+                match b {
+                    b'}' => {
+                        self.pos += 1;
+                        self.mode = Mode::Top;
+                        if skipped > 0 {
+                            tracing::debug!(
+                                skipped,
+                                "ignored envelope members after the records array"
+                            );
+                        }
+                        return Ok(None);
+                    }
+                    b']' => {
+                        self.pos += 1;
+                        sample.push(b);
+                        return broken(
+                            sample,
+                            format!(
+                                "malformed envelope: unexpected `]` after the records array (line {start_line})"
+                            ),
+                        );
+                    }
+                    b'{' | b'[' if last != b':' => {
+                        // A value where no member can start one: the envelope lost
+                        // its closing brace and the next record begins here.
+                        self.mode = Mode::Top;
+                        return broken(
+                            sample,
+                            format!(
+                                "malformed envelope: the records envelope is not closed before the record at line {}",
+                                self.line
+                            ),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            if in_string {
+                if escape {
+                    escape = false;
+                } else if b == b'\\' {
+                    escape = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+            } else {
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if b == b'\n' {
+                self.line += 1;
+            }
+            if !in_string && !b.is_ascii_whitespace() && b != b'"' {
+                last = b;
+            }
+            if sample.len() < OVERSIZED_SAMPLE {
+                sample.push(b);
+            }
+            skipped += 1;
+            self.pos += 1;
+            keep = self.pos;
+        }
+        self.mode = Mode::Top;
+        match self.read_error.take() {
+            Some(reason) => broken(sample, reason),
+            None => broken(
+                sample,
+                format!(
+                    "input ends inside the records envelope that the array before line {start_line} belongs to: its closing `}}` is missing (truncated file?)"
+                ),
+            ),
         }
     }
 
@@ -607,6 +730,68 @@ mod tests {
                 assert_eq!(whole, complete, "cut {cut} read {size}");
             }
         }
+    }
+
+    #[test]
+    fn envelope_members_after_the_records_are_skipped_and_what_follows_is_kept() {
+        // Members after the array (a continuation token, nested metadata) are not
+        // records; the record after the envelope must still come out.
+        let input =
+            "{\"Records\":[{\"a\":1}],\"x\":[1,{\"y\":\"}]\"}],\"next\":\"t\"}\n{\"b\":2}\n";
+        assert_eq!(records(input), vec!["{\"a\":1}", "{\"b\":2}"]);
+        assert!(broken(input).is_empty(), "{:?}", broken(input));
+        let input = "{\"records\":[{\"a\":1}],\"m\":1}\n{\"records\":[{\"b\":2}]}";
+        assert_eq!(records(input), vec!["{\"a\":1}", "{\"b\":2}"]);
+        assert!(broken(input).is_empty());
+    }
+
+    #[test]
+    fn malformed_envelope_ends_are_reported_and_the_next_record_survives() {
+        let input = "{\"Records\":[{\"a\":1}]]}\n{\"b\":2}\n";
+        assert_eq!(records(input), vec!["{\"a\":1}", "{\"b\":2}"]);
+        let b = broken(input);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert!(b[0].1.contains("unexpected `]`"), "{}", b[0].1);
+
+        let input = "{\"records\":[{\"a\":1}]\n{\"b\":2}\n";
+        assert_eq!(records(input), vec!["{\"a\":1}", "{\"b\":2}"]);
+        let b = broken(input);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert!(
+            b[0].1.contains("not closed before the record at line 2"),
+            "{}",
+            b[0].1
+        );
+
+        let b = broken("{\"records\":[{\"a\":1}], \"m\": {\"k\":");
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert!(b[0].1.contains("closing `}` is missing"), "{}", b[0].1);
+    }
+
+    #[test]
+    fn a_cut_gzip_stream_keeps_its_records_and_reports_the_cut() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for i in 0..20_000 {
+            writeln!(gz, "{{\"i\":{i},\"pad\":\"{}\"}}", i * 7919 % 100_003).unwrap();
+        }
+        let whole = gz.finish().unwrap();
+        let cut = &whole[..whole.len() / 2];
+        let f: Vec<Frame> = Framer::new(flate2::read::MultiGzDecoder::new(cut), 1024)
+            .map(|f| f.expect("a read error is a broken frame, not an error"))
+            .collect();
+        let kept = f
+            .iter()
+            .filter(|f| matches!(f, Frame::Record { .. }))
+            .count();
+        assert!(kept > 1000 && kept < 20_000, "{kept}");
+        let Some(Frame::Broken { reason, .. }) = f.last() else {
+            panic!("the cut is not reported: {:?}", f.last());
+        };
+        assert!(
+            reason.contains("cannot read the input past byte"),
+            "{reason}"
+        );
     }
 
     #[test]

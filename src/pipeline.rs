@@ -218,11 +218,9 @@ pub fn ingest(
             thread::Builder::new()
                 .name(format!("qtrail-normalize-{i}"))
                 .spawn(move || {
+                    let mut send = |items: Vec<Item>| tx.send(items).is_ok();
                     for chunk in rx {
-                        if tx
-                            .send(normalize_chunk(&normalizer, &geoip, chunk))
-                            .is_err()
-                        {
+                        if !normalize_chunk(&normalizer, &geoip, chunk, &mut send) {
                             return;
                         }
                     }
@@ -277,8 +275,16 @@ pub fn ingest(
         stop.store(true, Ordering::Relaxed);
         drop(item_rx);
     }
+    // A worker that died took its chunk with it: that must fail the run, not pass
+    // as a short one (records are guarded one by one, so this is a bug of ours).
+    let mut worker_died = false;
     for w in workers {
-        let _ = w.join();
+        worker_died |= w.join().is_err();
+    }
+    if worker_died && written.is_ok() {
+        anyhow::bail!(
+            "a normalize worker thread panicked: some records of this run were not stored; nothing was lost from the inputs, so rerun the same command (and please report the panic above)"
+        );
     }
     let read = reader
         .join()
@@ -304,8 +310,20 @@ pub fn ingest(
     Ok(summary)
 }
 
-fn normalize_chunk(normalizer: &Normalizer, geoip: &GeoIp, chunk: Chunk) -> Vec<Item> {
-    let mut out = Vec::with_capacity(chunk.frames.len());
+/// The most results a worker hands on at once: bounds what a chunk of envelopes
+/// holds in memory.
+const ITEMS_PER_SEND: usize = 4096;
+
+/// Normalizes one chunk of frames, handing the results to `send` in batches of at
+/// most [`ITEMS_PER_SEND`] (an envelope may hold hundreds of thousands of records).
+/// Returns false once `send` does, the receiver being gone.
+fn normalize_chunk(
+    normalizer: &Normalizer,
+    geoip: &GeoIp,
+    chunk: Chunk,
+    send: &mut dyn FnMut(Vec<Item>) -> bool,
+) -> bool {
+    let mut out = Vec::with_capacity(chunk.frames.len().min(ITEMS_PER_SEND));
     let quarantined = |pos: Position, r: Rejection| {
         Item::Rejected(Box::new(Quarantined {
             input: chunk.input.to_string(),
@@ -331,6 +349,9 @@ fn normalize_chunk(normalizer: &Normalizer, geoip: &GeoIp, chunk: Chunk) -> Vec<
                         }
                         Err(r) => quarantined(pos, r),
                     });
+                    if out.len() == ITEMS_PER_SEND && !send(std::mem::take(&mut out)) {
+                        return false;
+                    }
                 }
             }
             Frame::Broken { bytes, pos, reason } => {
@@ -346,7 +367,7 @@ fn normalize_chunk(normalizer: &Normalizer, geoip: &GeoIp, chunk: Chunk) -> Vec<
             }
         }
     }
-    out
+    out.is_empty() || send(out)
 }
 
 fn progress_bar(wanted: bool, total: Option<u64>) -> Option<indicatif::ProgressBar> {

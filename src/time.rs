@@ -21,12 +21,25 @@ pub fn parse_span(text: &str) -> Result<Duration> {
             && n >= 0
             && let Some(span) = n.checked_mul(secs).and_then(Duration::try_seconds)
         {
+            // Every time a span is added to or taken from lies between 2000 and
+            // today: capped, no such sum can leave chrono's range and panic.
+            if span > max_span() {
+                bail!(
+                    "the span {text:?} is longer than the longest qtrail accepts ({}w, about a century)",
+                    max_span().num_weeks()
+                );
+            }
             return Ok(span);
         }
     }
     bail!(
         "cannot read the span {text:?}: give a whole number and a unit, such as 90s, 30m, 24h, 7d, 2w"
     )
+}
+
+/// The longest span accepted anywhere (rule windows, lateness, `--since`).
+fn max_span() -> Duration {
+    Duration::weeks(5218)
 }
 
 /// Writes a span the way [`parse_span`] reads it, in its largest whole unit.
@@ -62,6 +75,13 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_past_a_century_are_refused_not_overflowed() {
+        assert_eq!(parse_span("5218w").unwrap(), Duration::weeks(5218));
+        let e = parse_span("1000000000d").unwrap_err().to_string();
+        assert!(e.contains("longer than the longest"), "{e}");
+    }
 
     #[test]
     fn spans_read_and_write_back() {

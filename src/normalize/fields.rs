@@ -69,13 +69,15 @@ pub fn int(v: &Value, path: &str) -> Option<i64> {
     }
 }
 
-/// A float at `path`, accepting numbers and numeric strings.
+/// A finite float at `path`, accepting numbers and numeric strings. `"NaN"`, `"inf"`
+/// and `"1e999"` count as absent: one of them would poison every sum a rule keeps.
 pub fn float(v: &Value, path: &str) -> Option<f64> {
     match get(v, path)? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+    .filter(|f: &f64| f.is_finite())
 }
 
 /// A boolean at `path`, accepting `true`/`false` and `"true"`/`"yes"`/`"no"` strings.

@@ -218,15 +218,17 @@ fn job_reason(record: &Value) -> Option<String> {
 /// PUBs of each one's own shots (`pubs[i][2]`, sampler only: an estimator PUB
 /// holds parameter values there) or else the default shots, which apply per PUB.
 fn shots(record: &Value) -> Option<i64> {
+    // A negative count is no count; a sum past i64 is no sum (never a wrap or panic).
+    let count = |p: &&str| int(record, p).filter(|n| *n >= 0);
     let v1 = ["params.shots", "params.run_options.shots"]
         .iter()
-        .find_map(|p| int(record, p));
+        .find_map(count);
     if v1.is_some() {
         return v1;
     }
     let default = ["params.options.default_shots", "params.default_shots"]
         .iter()
-        .find_map(|p| int(record, p));
+        .find_map(count);
     let estimator = text(record, "program.id").is_some_and(|p| p.contains("estimator"));
     let Some(pubs) = get(record, "params.pubs")
         .and_then(Value::as_array)
@@ -240,11 +242,11 @@ fn shots(record: &Value) -> Option<i64> {
             let own = if estimator {
                 None
             } else {
-                p.get(2).and_then(Value::as_i64)
+                p.get(2).and_then(Value::as_i64).filter(|n| *n >= 0)
             };
             own.or(default)
         })
-        .sum()
+        .try_fold(0i64, |total, n| total.checked_add(n?))
 }
 
 /// Project, tenant and region from a Qiskit Runtime CRN

@@ -78,11 +78,49 @@ impl Normalizer {
         };
         envelope::open(value, text)
             .into_iter()
-            .map(|(value, raw)| self.one(value, raw))
+            .map(|(value, raw)| self.one_guarded(value, raw))
             .collect()
     }
 
-    fn one(&self, mut value: Value, text: Cow<'_, str>) -> Result<NormalizedEvent, Rejection> {
+    /// [`Self::one`], with a panic (a bug of ours on input nobody foresaw) turned into
+    /// a quarantined record: one odd record must not stop the pipeline.
+    fn one_guarded(
+        &self,
+        mut value: Value,
+        text: Cow<'_, str>,
+    ) -> Result<NormalizedEvent, Rejection> {
+        let built =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.one(&mut value, &text)));
+        let (mut event, scrubbed) = match built {
+            Ok(result) => result?,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                return Err(Rejection {
+                    stage: Stage::Normalize,
+                    format: None,
+                    reason: format!(
+                        "internal error while normalizing this record ({what}): a bug in qtrail; please report it with this record"
+                    ),
+                    bytes: text.as_bytes().to_vec(),
+                });
+            }
+        };
+        // A scrubbed record is kept as re-serialized without its secrets; any
+        // other as its own bytes, uncopied.
+        event.raw = if scrubbed {
+            value.to_string()
+        } else {
+            text.into_owned()
+        };
+        Ok(event)
+    }
+
+    /// Everything but `raw`: the event, and whether secrets were scrubbed from `value`.
+    fn one(&self, value: &mut Value, text: &str) -> Result<(NormalizedEvent, bool), Rejection> {
         let reject = |stage, format, reason: String| Rejection {
             stage,
             format,
@@ -93,12 +131,12 @@ impl Normalizer {
             return Err(reject(
                 Stage::Detect,
                 None,
-                format!("record is a JSON {}, not an object", kind(&value)),
+                format!("record is a JSON {}, not an object", kind(value)),
             ));
         }
         let format = match self.forced {
             Some(f) => f,
-            None => detect(&value).ok_or_else(|| {
+            None => detect(value).ok_or_else(|| {
                 let keys: Vec<&str> = value.as_object().map(|m| m.keys().take(8).map(String::as_str).collect()).unwrap_or_default();
                 reject(
                     Stage::Detect,
@@ -111,13 +149,13 @@ impl Normalizer {
                 )
             })?,
         };
-        let mut scrubbed = self.redactor.scrub(&mut value);
+        let mut scrubbed = self.redactor.scrub(value);
         for path in format.secret_paths() {
-            if let Some(sub) = path.split('.').try_fold(&mut value, |v, k| v.get_mut(k)) {
+            if let Some(sub) = path.split('.').try_fold(&mut *value, |v, k| v.get_mut(k)) {
                 scrubbed |= self.redactor.scrub_all(sub);
             }
         }
-        let mut event = format.normalize(&value).map_err(|e| {
+        let mut event = format.normalize(value).map_err(|e| {
             reject(
                 Stage::Normalize,
                 Some(format.name()),
@@ -140,6 +178,7 @@ impl Normalizer {
             ));
         }
         event.ingested_at = self.ingested_at;
+        drop_impossible_measures(&mut event);
         // Sources write countries as names ("United States") or codes ("US"): rules
         // compare them, so one form is kept.
         if let Some(c) = &event.src_country {
@@ -150,12 +189,21 @@ impl Normalizer {
             event.source_id.as_deref(),
             text.as_bytes(),
         );
-        event.raw = if scrubbed {
-            value.to_string()
-        } else {
-            text.into_owned()
-        };
-        Ok(event)
+        Ok((event, scrubbed))
+    }
+}
+
+/// Drops measures no job can have (negative or non-finite durations, costs and shot
+/// counts): rules sum them, and one `NaN` or negative value would skew every share
+/// and total. The record's own value stays in `raw`.
+fn drop_impossible_measures(e: &mut NormalizedEvent) {
+    for m in [&mut e.qpu_seconds, &mut e.queue_seconds, &mut e.cost] {
+        if m.is_some_and(|x| !x.is_finite() || x < 0.0) {
+            *m = None;
+        }
+    }
+    if e.shots.is_some_and(|n| n < 0) {
+        e.shots = None;
     }
 }
 
@@ -185,5 +233,75 @@ fn kind(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::NormalizeError;
+
+    fn normalizer(forced: Option<&'static dyn Format>) -> Normalizer {
+        Normalizer {
+            forced,
+            redactor: Redactor::new(b"process-test"),
+            ingested_at: Utc::now(),
+        }
+    }
+
+    /// A format with a bug: it panics on every record.
+    struct Buggy;
+    impl Format for Buggy {
+        fn name(&self) -> &'static str {
+            "buggy"
+        }
+        fn detect(&self, _: &Value) -> bool {
+            true
+        }
+        fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+            let s = record["s"].as_str().unwrap_or_default();
+            Err(NormalizeError::new(&s[..s.len() + 2]))
+        }
+    }
+
+    #[test]
+    fn a_normalizer_panic_quarantines_the_record_with_its_bytes() {
+        let n = normalizer(Some(&Buggy));
+        let input = br#"{"s":"odd"}"#;
+        let out = n.run(&input[..]);
+        assert_eq!(out.len(), 1);
+        let r = out[0].as_ref().unwrap_err();
+        assert_eq!(r.stage, Stage::Normalize);
+        assert!(r.reason.contains("internal error"), "{}", r.reason);
+        assert_eq!(r.bytes, input);
+        // The worker goes on: the next record is handled as usual.
+        assert_eq!(n.run(&input[..]).len(), 1);
+    }
+
+    #[test]
+    fn impossible_measures_are_dropped_and_huge_sums_do_not_wrap() {
+        let n = normalizer(None);
+        let job = |usage: &str, params: &str| {
+            let rec = format!(
+                r#"{{"id":"j1","backend":"ibm_torino","user_id":"u1","created":"2026-01-01T00:00:00Z","state":{{"status":"Completed"}},"program":{{"id":"sampler"}},"usage":{usage},"params":{params}}}"#
+            );
+            let mut out = n.run(rec.as_bytes());
+            out.pop()
+                .unwrap()
+                .unwrap_or_else(|r| panic!("{}", r.reason))
+        };
+        let e = job(
+            r#"{"quantum_seconds":"inf"}"#,
+            r#"{"pubs":[[0,0,9223372036854775807],[0,0,1]]}"#,
+        );
+        assert_eq!(e.qpu_seconds, None);
+        assert_eq!(e.shots, None, "a sum past i64 is unknown, not wrapped");
+        let e = job(r#"{"quantum_seconds":-5}"#, r#"{"shots":-100}"#);
+        assert_eq!((e.qpu_seconds, e.shots), (None, None));
+        let e = job(
+            r#"{"quantum_seconds":"2.5"}"#,
+            r#"{"pubs":[[0,0,100],[0,0,50]]}"#,
+        );
+        assert_eq!((e.qpu_seconds, e.shots), (Some(2.5), Some(150)));
     }
 }

@@ -63,7 +63,13 @@ struct Parser<'a> {
     names: &'a [String],
     text: &'a str,
     file: &'a str,
+    /// Open `(` and `not` around the current token: bounded, so a hostile rule
+    /// file cannot overflow the stack.
+    depth: usize,
 }
+
+/// The deepest nesting of `(` and `not` a condition may have.
+const MAX_DEPTH: usize = 64;
 
 /// Parses a condition over the selection `names`.
 pub fn parse_condition(text: &str, names: &[String], file: &str) -> Result<Cond, RuleError> {
@@ -73,6 +79,7 @@ pub fn parse_condition(text: &str, names: &[String], file: &str) -> Result<Cond,
         names,
         text,
         file,
+        depth: 0,
     };
     let c = p.or()?;
     if p.pos < p.toks.len() {
@@ -83,10 +90,15 @@ pub fn parse_condition(text: &str, names: &[String], file: &str) -> Result<Cond,
 
 impl Parser<'_> {
     fn err(&self, what: String) -> RuleError {
+        // A condition is a line of text; a monster one is not echoed whole.
+        let mut shown: String = self.text.chars().take(200).collect();
+        if shown.len() < self.text.len() {
+            shown.push_str("...");
+        }
         RuleError::new(
             self.file,
             "detection.condition",
-            format!("{what} in `{}`", self.text),
+            format!("{what} in `{shown}`"),
         )
     }
 
@@ -131,9 +143,26 @@ impl Parser<'_> {
     fn not(&mut self) -> Result<Cond, RuleError> {
         if self.peek_word("not") {
             self.pos += 1;
-            return Ok(Cond::Not(Box::new(self.not()?)));
+            let inner = self.nested(Self::not)?;
+            return Ok(Cond::Not(Box::new(inner)));
         }
         self.atom()
+    }
+
+    /// Parses one level deeper, refusing past [`MAX_DEPTH`].
+    fn nested(
+        &mut self,
+        parse: fn(&mut Self) -> Result<Cond, RuleError>,
+    ) -> Result<Cond, RuleError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err(format!(
+                "the condition nests `(` and `not` more than {MAX_DEPTH} deep"
+            )));
+        }
+        self.depth += 1;
+        let c = parse(self);
+        self.depth -= 1;
+        c
     }
 
     fn atom(&mut self) -> Result<Cond, RuleError> {
@@ -143,7 +172,7 @@ impl Parser<'_> {
         self.pos += 1;
         match tok {
             Tok::Open => {
-                let c = self.or()?;
+                let c = self.nested(Self::or)?;
                 if self.toks.get(self.pos) != Some(&Tok::Close) {
                     return Err(self.err("a `(` is not closed".into()));
                 }
@@ -219,6 +248,24 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect()
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_with_a_reason_not_a_stack_overflow() {
+        let deep = format!("{}sel{}", "(".repeat(100_000), ")".repeat(100_000));
+        let e = parse_condition(&deep, &names(), "f")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 64 deep"), "{e}");
+        assert!(
+            e.len() < 400,
+            "the error echoes the whole condition: {} bytes",
+            e.len()
+        );
+        let nots = format!("{}sel", "not ".repeat(100_000));
+        assert!(parse_condition(&nots, &names(), "f").is_err());
+        let fine = format!("{}sel{}", "(".repeat(60), ")".repeat(60));
+        assert_eq!(parse_condition(&fine, &names(), "f").unwrap(), Cond::Sel(0));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct TestOutcome {
     pub detail: String,
 }
 
+/// The most events one `repeat` may make: a test, not a load generator.
+const MAX_REPEAT: u64 = 100_000;
+
 /// Builds a test's events: `repeat`/`every` make bursts, `{i}` numbers them.
 pub fn test_events(test: &TestDoc, file: &str) -> Result<Vec<NormalizedEvent>, RuleError> {
     let mut out = Vec::new();
@@ -38,6 +41,13 @@ pub fn test_events(test: &TestDoc, file: &str) -> Result<Vec<NormalizedEvent>, R
             })
             .transpose()?
             .unwrap_or(1);
+        if repeat > MAX_REPEAT {
+            return Err(RuleError::new(
+                file,
+                &place,
+                format!("`repeat: {repeat}` is more than a test needs; give at most {MAX_REPEAT}"),
+            ));
+        }
         let every = m
             .remove("every")
             .map(|v| {
@@ -70,7 +80,12 @@ pub fn test_events(test: &TestDoc, file: &str) -> Result<Vec<NormalizedEvent>, R
                     "every test event needs a `time`",
                 ));
             }
-            e.time += every * i as i32;
+            e.time = every
+                .checked_mul(i as i32)
+                .and_then(|gap| e.time.checked_add_signed(gap))
+                .ok_or_else(|| {
+                    RuleError::new(file, &place, "`every` × `repeat` runs past the year 262143")
+                })?;
             out.push(e);
         }
     }

@@ -518,8 +518,13 @@ impl<R: Read> Framer<R> {
                         self.line += 1;
                         // A `{` at the start of a line while a record is still open means
                         // the open one lost its end (JSON lines with a truncated line).
-                        let mut keep = start;
                         self.pos += 1;
+                        if let Some((_, dropped)) = &mut oversized {
+                            // Counted, not kept: an oversized record holds no memory.
+                            *dropped += (self.pos - start) as u64;
+                            start = self.pos;
+                        }
+                        let mut keep = start;
                         let next = self.peek(&mut keep)?;
                         start = keep;
                         if next == Some(b'{') && oversized.is_none() {
@@ -815,6 +820,36 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(records(&input), vec!["{\"b\":1}"]);
+
+        // Read a line at a time (a pipe from a line-buffered writer), a pretty-printed
+        // oversized record is still counted whole and the next record survives.
+        struct Lines<'a>(&'a [u8]);
+        impl Read for Lines<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = self
+                    .0
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(self.0.len(), |i| i + 1);
+                let n = n.min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let line = format!("  \"k\": \"{}\",\n", "y".repeat(100));
+        let big = format!("{{\n{}  \"z\": 1\n}}\n{{\"b\":1}}\n", line.repeat(100));
+        let f: Vec<Frame> = Framer::new(Lines(big.as_bytes()), 1024)
+            .map(|f| f.unwrap())
+            .collect();
+        assert_eq!(f.len(), 2, "{f:?}");
+        let want = format!("oversized record: {} bytes", big.find("\n{\"b\"").unwrap());
+        assert!(
+            matches!(&f[0], Frame::Broken { reason, .. } if reason.contains(&want)),
+            "{:?}",
+            f[0]
+        );
+        assert!(matches!(&f[1], Frame::Record { bytes, .. } if bytes == b"{\"b\":1}"));
     }
 
     #[test]

@@ -28,6 +28,11 @@ pub struct WriterLimits {
     pub file_rows: usize,
     /// Rows buffered across all days before the largest day is written early.
     pub buffered_rows: usize,
+    /// Bytes of one day (raw text and a fixed share per event) that make a file:
+    /// rows alone would let large records fill memory before a file is due.
+    pub file_bytes: usize,
+    /// Bytes buffered across all days before the largest day is written early.
+    pub buffered_bytes: usize,
     /// Ids of days already handed to the file writer that are kept in memory, so a
     /// day that comes back (a full day's next file, a late event) neither waits for
     /// its file nor re-reads its ids from disk. Oldest days are forgotten first.
@@ -39,6 +44,10 @@ impl Default for WriterLimits {
         WriterLimits {
             file_rows: 128 * 1024,
             buffered_rows: 192 * 1024,
+            // Far above 128k ordinary events (about 1.5 KiB each in memory), so they
+            // only bite when records are large.
+            file_bytes: 384 << 20,
+            buffered_bytes: 576 << 20,
             // 16 to 40 bytes an id in a hash set: tens of MiB at most.
             retained_ids: 2 * 1024 * 1024,
         }
@@ -51,6 +60,8 @@ struct DayBuffer {
     /// boxed from the workers and are large, so moving pointers beats moving structs.
     #[allow(clippy::vec_box)]
     events: Vec<Box<NormalizedEvent>>,
+    /// What the buffered events weigh (see [`weight`]).
+    bytes: usize,
     /// Ids stored for this day on disk plus those buffered.
     known: IdSet,
 }
@@ -75,6 +86,7 @@ pub struct EventWriter {
     limits: WriterLimits,
     days: HashMap<String, DayBuffer>,
     buffered: usize,
+    buffered_bytes: usize,
     /// Id sets of days written out in this run (see [`WriterLimits::retained_ids`]),
     /// oldest first, and how many ids they hold together.
     retained: VecDeque<(String, IdSet)>,
@@ -94,6 +106,12 @@ pub struct EventWriter {
 struct Job {
     day: String,
     events: WrittenEvents,
+}
+
+/// What an event weighs in the writer's buffers: its raw text, which dominates
+/// once records are large, and a fixed share for its other fields.
+fn weight(e: &NormalizedEvent) -> usize {
+    e.raw.len() + 1024
 }
 
 /// Parses a 32-hex-digit event id into the compact form used for dedupe.
@@ -129,6 +147,7 @@ impl EventWriter {
             limits,
             days: HashMap::new(),
             buffered: 0,
+            buffered_bytes: 0,
             retained: VecDeque::new(),
             retained_count: 0,
             files: Vec::new(),
@@ -165,6 +184,7 @@ impl EventWriter {
                 day.clone(),
                 DayBuffer {
                     events: Vec::new(),
+                    bytes: 0,
                     known,
                 },
             );
@@ -173,16 +193,21 @@ impl EventWriter {
         if !buf.known.insert(id_bits(&event.event_id)) {
             return Ok(Pushed::Duplicate);
         }
+        let w = weight(&event);
         buf.events.push(event);
-        let rows = buf.events.len();
+        buf.bytes += w;
+        let (rows, bytes) = (buf.events.len(), buf.bytes);
         self.buffered += 1;
-        if rows >= self.limits.file_rows {
+        self.buffered_bytes += w;
+        if rows >= self.limits.file_rows || bytes >= self.limits.file_bytes {
             self.flush_day(&day)?;
-        } else if self.buffered >= self.limits.buffered_rows {
+        } else if self.buffered >= self.limits.buffered_rows
+            || self.buffered_bytes >= self.limits.buffered_bytes
+        {
             let largest = self
                 .days
                 .iter()
-                .max_by_key(|(_, b)| b.events.len())
+                .max_by_key(|(_, b)| b.bytes)
                 .map(|(d, _)| d.clone());
             if let Some(day) = largest {
                 self.flush_day(&day)?;
@@ -214,6 +239,7 @@ impl EventWriter {
             return Ok(());
         };
         self.buffered -= buf.events.len();
+        self.buffered_bytes -= buf.bytes;
         self.retain(day, buf.known);
         if buf.events.is_empty() {
             return Ok(());
@@ -405,12 +431,14 @@ mod tests {
             file_rows: 2,
             buffered_rows: 100,
             retained_ids: 100,
+            ..WriterLimits::default()
         });
         // Nothing kept: the day waits for its file and reads its ids back.
         seen_again_while_written(WriterLimits {
             file_rows: 2,
             buffered_rows: 100,
             retained_ids: 0,
+            ..WriterLimits::default()
         });
     }
 
@@ -446,6 +474,25 @@ mod tests {
     }
 
     #[test]
+    fn large_records_make_a_file_by_bytes_before_rows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        let limits = WriterLimits {
+            file_rows: 1000,
+            file_bytes: 3 * 4096,
+            ..WriterLimits::default()
+        };
+        let mut w = EventWriter::new(dir, limits, None).unwrap();
+        for id in 1..=7 {
+            let mut e = event(id, 1);
+            e.raw = "x".repeat(4096);
+            w.push(e).unwrap();
+        }
+        // Each event weighs 5 KiB: the third makes 15 KiB, past the 12 KiB a file holds.
+        assert_eq!(w.finish().unwrap().len(), 3);
+    }
+
+    #[test]
     fn days_forgotten_past_the_retention_limit_still_dedupe_from_disk() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::open(tmp.path()).unwrap();
@@ -455,6 +502,7 @@ mod tests {
             file_rows: 2,
             buffered_rows: 100,
             retained_ids: 3,
+            ..WriterLimits::default()
         };
         let mut w = EventWriter::new(dir, limits, None).unwrap();
         let all: Vec<(u32, u32)> = (1..=6).flat_map(|d| [(d * 2, d), (d * 2 + 1, d)]).collect();

@@ -347,6 +347,8 @@ impl EventIndex {
             TimeOrder::NewestFirst => Order::Desc,
             TimeOrder::OldestFirst => Order::Asc,
         };
+        // Tantivy reserves room for the limit up front: no more hits than documents.
+        let limit = limit.min(searcher.num_docs() as usize);
         let top = TopDocs::with_limit(limit.max(1))
             .order_by_fast_field::<DateTime>("time", tantivy_order);
         let (total, top) = searcher

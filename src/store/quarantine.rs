@@ -109,6 +109,8 @@ pub struct QuarantineWriter {
     dir: DataDir,
     known: HashSet<String>,
     pending: Vec<(String, Quarantined)>,
+    /// Roughly what `pending` holds, in bytes.
+    pending_bytes: usize,
     at: DateTime<Utc>,
 }
 
@@ -125,6 +127,7 @@ impl QuarantineWriter {
             dir,
             known,
             pending: Vec::new(),
+            pending_bytes: 0,
             at: Utc::now(),
         })
     }
@@ -135,8 +138,10 @@ impl QuarantineWriter {
         if !self.known.insert(id.clone()) {
             return Ok(false);
         }
+        self.pending_bytes += q.raw.len() + q.reason.len() + 256;
         self.pending.push((id, q));
-        if self.pending.len() >= 50_000 {
+        // Bounded by bytes too: quarantined records may each be up to the record limit.
+        if self.pending.len() >= 50_000 || self.pending_bytes >= 64 << 20 {
             self.flush()?;
         }
         Ok(true)
@@ -158,6 +163,7 @@ impl QuarantineWriter {
         let mut size = Int64Builder::new();
         let mut raw = BinaryBuilder::new();
         let mut raw_text = StringBuilder::new();
+        self.pending_bytes = 0;
         for (qid, q) in self.pending.drain(..) {
             id.append_value(&qid);
             at.append_value(self.at.timestamp_micros());

@@ -24,24 +24,17 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Keeps freed memory for reuse instead of handing it back to the kernel at once.
-/// Ingest frees a file's worth of events and zstd contexts every few seconds and
-/// allocates them again: given back, every page of it would be faulted in and
-/// zeroed anew (about 140k page faults per million events; 3k when kept).
+/// Lets glibc keep freed memory for reuse. zstd (through parquet) allocates its
+/// compression contexts from glibc, not from mimalloc, and frees them with every
+/// file: served from fresh mappings, each would be faulted in and zeroed anew.
 fn keep_freed_memory() {
     // SAFETY: setting allocator options before any other thread starts.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     unsafe {
-        // mimalloc: never purge freed pages (they are reused within seconds). The
-        // crate names no constant for this option: it is 15 in mimalloc.h's
-        // `mi_option_e`, whose numbers mimalloc keeps stable (retired options stay
-        // as `deprecated_*` placeholders). `MIMALLOC_VERBOSE=1` shows it set.
-        const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
-        // glibc, which the zstd and C libraries allocate from: serve large blocks
-        // from the heap (not a fresh mapping each) and do not trim the heap's top.
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
+        // Large blocks from the heap, not a mapping each; the heap's top kept. 32 MiB
+        // is the largest threshold glibc accepts on 64-bit; a refused one would
+        // leave the trim setting to pin the threshold at 128 KiB instead.
+        if libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20) == 1 {
             libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
         }
     }

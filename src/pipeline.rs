@@ -33,6 +33,10 @@ use crate::vocab::Source;
 /// Records per chunk handed to a worker.
 const CHUNK: usize = 1024;
 
+/// A chunk is also handed on once its records hold this many bytes, so that large
+/// records do not make chunks of a GiB.
+const CHUNK_BYTES: usize = 4 << 20;
+
 /// Quarantined records logged one by one before the log only counts them.
 const LOGGED_REJECTIONS: u64 = 20;
 
@@ -181,10 +185,17 @@ pub fn ingest(
                     let name: Arc<str> = input.name().into();
                     let reader = open(&input, bytes_read.clone())?;
                     let mut frames = Vec::with_capacity(CHUNK);
+                    let mut chunk_bytes = 0;
                     for frame in Framer::new(reader, max) {
                         let frame = frame.with_context(|| format!("cannot read {name}"))?;
+                        chunk_bytes += match &frame {
+                            Frame::Record { bytes, .. } | Frame::Broken { bytes, .. } => {
+                                bytes.len()
+                            }
+                        };
                         frames.push(frame);
-                        if frames.len() == CHUNK {
+                        if frames.len() == CHUNK || chunk_bytes >= CHUNK_BYTES {
+                            chunk_bytes = 0;
                             let chunk = Chunk {
                                 input: name.clone(),
                                 frames: std::mem::replace(&mut frames, Vec::with_capacity(CHUNK)),
@@ -283,7 +294,7 @@ pub fn ingest(
     }
     if worker_died && written.is_ok() {
         anyhow::bail!(
-            "a normalize worker thread panicked: some records of this run were not stored; nothing was lost from the inputs, so rerun the same command (and please report the panic above)"
+            "a normalize worker thread panicked (a bug in qtrail: please report the panic message above): some records of this run were not stored. What was stored is complete and a rerun will not duplicate it, but the same input is likely to fail the same way"
         );
     }
     let read = reader
@@ -341,7 +352,20 @@ fn normalize_chunk(
     for frame in chunk.frames {
         match frame {
             Frame::Record { bytes, pos } => {
-                for result in normalizer.run(bytes) {
+                // `run` guards each record; this catches what lies outside that guard
+                // (opening envelopes), when the bytes are no longer at hand.
+                let results = crate::normalize::process::guarded(|| normalizer.run(bytes))
+                    .unwrap_or_else(|what| {
+                        vec![Err(Rejection {
+                            stage: Stage::Normalize,
+                            format: None,
+                            reason: format!(
+                                "internal error while reading this record ({what}): a bug in qtrail; please report it with the record at this offset of the input"
+                            ),
+                            bytes: Vec::new(),
+                        })]
+                    });
+                for result in results {
                     out.push(match result {
                         Ok(mut ev) => {
                             geoip.enrich(&mut ev);
@@ -349,7 +373,7 @@ fn normalize_chunk(
                         }
                         Err(r) => quarantined(pos, r),
                     });
-                    if out.len() == ITEMS_PER_SEND && !send(std::mem::take(&mut out)) {
+                    if out.len() >= ITEMS_PER_SEND && !send(std::mem::take(&mut out)) {
                         return false;
                     }
                 }

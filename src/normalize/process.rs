@@ -89,16 +89,9 @@ impl Normalizer {
         mut value: Value,
         text: Cow<'_, str>,
     ) -> Result<NormalizedEvent, Rejection> {
-        let built =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.one(&mut value, &text)));
-        let (mut event, scrubbed) = match built {
+        let (mut event, scrubbed) = match guarded(|| self.one(&mut value, &text)) {
             Ok(result) => result?,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
+            Err(what) => {
                 return Err(Rejection {
                     stage: Stage::Normalize,
                     format: None,
@@ -191,6 +184,38 @@ impl Normalizer {
         );
         Ok((event, scrubbed))
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`guarded`]: its panics are reported as a
+    /// quarantined record, not printed.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into its message. The panic is not printed: the
+/// message goes into a quarantine reason, which is scrubbed of secrets, whereas the
+/// default hook would print it (and any record text it quotes) to stderr, once per
+/// record.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(was));
+    result.map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into())
+    })
 }
 
 /// Drops measures no job can have (negative or non-finite durations, costs and shot

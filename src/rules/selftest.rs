@@ -1,6 +1,6 @@
 //! `qtrail rules test`: every rule's own test events, run through the engine.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde_yaml_ng::{Mapping, Value};
 
 use super::engine::{Engine, EngineOptions};
@@ -78,6 +78,19 @@ pub fn test_events(test: &TestDoc, file: &str) -> Result<Vec<NormalizedEvent>, R
                     file,
                     &place,
                     "every test event needs a `time`",
+                ));
+            }
+            // Stored events fall between 2000 and tomorrow; rule windows of up to a
+            // century are added to and taken from them. Test events keep to the same
+            // centuries, so no window can take a time out of range.
+            if !(1900..=2200).contains(&e.time.year()) {
+                return Err(RuleError::new(
+                    file,
+                    &place,
+                    format!(
+                        "`time: {}` is not a plausible event time (years 1900 to 2200)",
+                        e.time.to_rfc3339()
+                    ),
                 ));
             }
             e.time = every

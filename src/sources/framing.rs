@@ -113,7 +113,21 @@ impl<R: Read> Framer<R> {
             match self.reader.read(&mut self.buf[old..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if !matches!(
+                        e.kind(),
+                        io::ErrorKind::InvalidInput
+                            | io::ErrorKind::InvalidData
+                            | io::ErrorKind::UnexpectedEof
+                    ) =>
+                {
+                    // Not the data (a disk or network failure): the run fails, and a
+                    // rerun reads the input again.
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
                 Err(e) => {
+                    // The data itself is cut or corrupt (a gzip stream, most often).
                     self.buf.truncate(old);
                     self.eof = true;
                     self.read_error = Some(format!(
@@ -306,6 +320,7 @@ impl<R: Read> Framer<R> {
         // The last byte outside strings and blanks: a member's object or array value
         // follows a `:`; any other `{` or `[` at the envelope's level starts a record.
         let mut last = b',';
+        let mut line_start = false;
         let broken = |sample: Vec<u8>, reason: String| {
             Ok(Some(Frame::Broken {
                 bytes: sample,
@@ -314,6 +329,27 @@ impl<R: Read> Framer<R> {
             }))
         };
         while let Some(b) = self.peek(&mut keep)? {
+            let unclosed = |line: u64| {
+                format!(
+                    "malformed envelope: the records envelope is not closed before the record at line {line}"
+                )
+            };
+            if !in_string && line_start && b == b'{' {
+                // As in a record: a `{` at the start of a line is the next record,
+                // however deep the member before it had got.
+                self.mode = Mode::Top;
+                return broken(sample, unclosed(self.line));
+            }
+            if skipped > self.max_record as u64 {
+                self.mode = Mode::Top;
+                return broken(
+                    sample,
+                    format!(
+                        "malformed envelope: more than {} bytes after the records array and no closing `}}` (raise the limit with --max-record-bytes)",
+                        self.max_record
+                    ),
+                );
+            }
             if !in_string && depth == 0 {
                 match b {
                     b'}' => {
@@ -341,13 +377,7 @@ impl<R: Read> Framer<R> {
                         // A value where no member can start one: the envelope lost
                         // its closing brace and the next record begins here.
                         self.mode = Mode::Top;
-                        return broken(
-                            sample,
-                            format!(
-                                "malformed envelope: the records envelope is not closed before the record at line {}",
-                                self.line
-                            ),
-                        );
+                        return broken(sample, unclosed(self.line));
                     }
                     _ => {}
                 }
@@ -359,6 +389,16 @@ impl<R: Read> Framer<R> {
                     escape = true;
                 } else if b == b'"' {
                     in_string = false;
+                } else if b == b'\n' {
+                    // JSON forbids a raw newline in a string: the envelope was cut here.
+                    self.mode = Mode::Top;
+                    return broken(
+                        sample,
+                        format!(
+                            "malformed envelope: unterminated string after the records array (line {})",
+                            self.line
+                        ),
+                    );
                 }
             } else {
                 match b {
@@ -368,10 +408,13 @@ impl<R: Read> Framer<R> {
                     _ => {}
                 }
             }
-            if b == b'\n' {
+            line_start = b == b'\n';
+            if line_start {
                 self.line += 1;
             }
-            if !in_string && !b.is_ascii_whitespace() && b != b'"' {
+            // A closing quote counts (a string value was given): only an opening
+            // quote, still inside its string here, does not.
+            if !in_string && !b.is_ascii_whitespace() {
                 last = b;
             }
             if sample.len() < OVERSIZED_SAMPLE {
@@ -768,6 +811,37 @@ mod tests {
             b[0].1
         );
 
+        // A member with a string value, or one left open, does not swallow the
+        // records on the lines after it.
+        for input in [
+            "{\"records\":[{\"a\":1}],\"next\":\"t\"\n{\"b\":2}\n{\"c\":3}\n",
+            "{\"records\":[{\"a\":1}],\"m\":{\"k\":1\n{\"b\":2}\n{\"c\":3}\n",
+        ] {
+            assert_eq!(
+                records(input),
+                vec!["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"],
+                "{input}"
+            );
+            let b = broken(input);
+            assert_eq!(b.len(), 1, "{b:?}");
+            assert!(
+                b[0].1.contains("not closed before the record at line 2"),
+                "{}",
+                b[0].1
+            );
+        }
+        // A tail past the record limit is cut there, not read to the end.
+        let input = format!(
+            "{{\"records\":[{{\"a\":1}}],\"m\":\"{}\n{{\"b\":2}}\n",
+            "x".repeat(5000)
+        );
+        assert_eq!(records(&input), vec!["{\"a\":1}", "{\"b\":2}"]);
+        assert!(
+            broken(&input)[0].1.contains("more than 1024 bytes"),
+            "{:?}",
+            broken(&input)
+        );
+
         let b = broken("{\"records\":[{\"a\":1}], \"m\": {\"k\":");
         assert_eq!(b.len(), 1, "{b:?}");
         assert!(b[0].1.contains("closing `}` is missing"), "{}", b[0].1);
@@ -839,7 +913,12 @@ mod tests {
         }
         let line = format!("  \"k\": \"{}\",\n", "y".repeat(100));
         let big = format!("{{\n{}  \"z\": 1\n}}\n{{\"b\":1}}\n", line.repeat(100));
-        let f: Vec<Frame> = Framer::new(Lines(big.as_bytes()), 1024)
+        let mut framer = Framer::new(Lines(big.as_bytes()), 1024);
+        let first = framer.next_frame().unwrap().unwrap();
+        // What is buffered is the last line read, not the whole oversized record.
+        assert!(framer.buf.len() < 1024, "{} bytes kept", framer.buf.len());
+        let f: Vec<Frame> = std::iter::once(Ok(first))
+            .chain(framer)
             .map(|f| f.unwrap())
             .collect();
         assert_eq!(f.len(), 2, "{f:?}");

@@ -801,27 +801,23 @@ mod tests {
         assert_eq!(b.len(), 1, "{b:?}");
         assert!(b[0].1.contains("unexpected `]`"), "{}", b[0].1);
 
-        let input = "{\"records\":[{\"a\":1}]\n{\"b\":2}\n";
-        assert_eq!(records(input), vec!["{\"a\":1}", "{\"b\":2}"]);
-        let b = broken(input);
-        assert_eq!(b.len(), 1, "{b:?}");
-        assert!(
-            b[0].1.contains("not closed before the record at line 2"),
-            "{}",
-            b[0].1
-        );
-
-        // A member with a string value, or one left open, does not swallow the
-        // records on the lines after it.
-        for input in [
-            "{\"records\":[{\"a\":1}],\"next\":\"t\"\n{\"b\":2}\n{\"c\":3}\n",
-            "{\"records\":[{\"a\":1}],\"m\":{\"k\":1\n{\"b\":2}\n{\"c\":3}\n",
+        // An envelope that is never closed, or whose last member has a string value
+        // or is left open, does not swallow the records on the lines after it.
+        for (input, want) in [
+            (
+                "{\"records\":[{\"a\":1}]\n{\"b\":2}\n",
+                &["{\"a\":1}", "{\"b\":2}"][..],
+            ),
+            (
+                "{\"records\":[{\"a\":1}],\"next\":\"t\"\n{\"b\":2}\n{\"c\":3}\n",
+                &["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"],
+            ),
+            (
+                "{\"records\":[{\"a\":1}],\"m\":{\"k\":1\n{\"b\":2}\n{\"c\":3}\n",
+                &["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"],
+            ),
         ] {
-            assert_eq!(
-                records(input),
-                vec!["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"],
-                "{input}"
-            );
+            assert_eq!(records(input), want, "{input}");
             let b = broken(input);
             assert_eq!(b.len(), 1, "{b:?}");
             assert!(

@@ -63,20 +63,40 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
     }
 }
 
+/// The fewest bytes an envelope's items may average: no audit record is this small,
+/// and each item costs far more than its bytes downstream (a rejection with its
+/// reason, an event), so a megabyte of `{}` must not become a million of them.
+const MIN_ITEM_BYTES: usize = 64;
+
 /// Opens envelopes (recursively) and returns each inner record with its own text;
-/// a plain record (the common case) comes back alone with its text as given.
-pub fn open<'a>(value: Value, text: Cow<'a, str>) -> Vec<(Value, Cow<'a, str>)> {
+/// a plain record (the common case) comes back alone with its text as given. An
+/// envelope of items too small to be audit records is refused whole: the reason
+/// comes back with the text.
+#[allow(clippy::type_complexity)]
+pub fn open<'a>(
+    value: Value,
+    text: Cow<'a, str>,
+) -> Result<Vec<(Value, Cow<'a, str>)>, (String, Cow<'a, str>)> {
     if envelope_path(&value).is_none() {
-        return vec![(value, text)];
+        return Ok(vec![(value, text)]);
     }
     let Ok(raw) = RawValue::from_string(text.trim().to_string()) else {
-        return vec![(value, text)];
+        return Ok(vec![(value, text)]);
     };
     let mut out = Vec::new();
     open_into(value, raw, 0, &mut out);
-    out.into_iter()
+    if out.len() > 16 && out.len() > text.len() / MIN_ITEM_BYTES {
+        let reason = format!(
+            "an envelope of {} items in {} bytes: items this small (under {MIN_ITEM_BYTES} bytes on average) are not audit records",
+            out.len(),
+            text.len()
+        );
+        return Err((reason, text));
+    }
+    Ok(out
+        .into_iter()
         .map(|(v, raw)| (v, Cow::Owned(String::from(Box::<str>::from(raw)))))
-        .collect()
+        .collect())
 }
 
 fn open_into(
@@ -121,6 +141,7 @@ mod tests {
     fn open_str(s: &str) -> Vec<String> {
         let v: Value = serde_json::from_str(s).unwrap();
         open(v, Cow::Borrowed(s))
+            .unwrap()
             .into_iter()
             .map(|(_, raw)| raw.into_owned())
             .collect()
@@ -141,6 +162,17 @@ mod tests {
         assert_eq!(open_str(hook), vec![r#"{"uuid":"1"}"#, r#"{"uuid":"2"}"#]);
         let graph = r#"{"@odata.context":"x","value":[{"id":"a"}]}"#;
         assert_eq!(open_str(graph), vec![r#"{"id":"a"}"#]);
+    }
+
+    #[test]
+    fn an_envelope_of_tiny_items_is_refused_whole() {
+        let many = format!("{{\"value\":[{}{{}}]}}", "{},".repeat(5000));
+        let v: Value = serde_json::from_str(&many).unwrap();
+        let (e, text) = open(v, Cow::Borrowed(&many)).unwrap_err();
+        assert_eq!(text, many);
+        assert!(e.contains("5001 items"), "{e}");
+        // A short list of small items is still opened.
+        assert_eq!(open_str(r#"{"value":[{"id":"a"},{"id":"b"}]}"#).len(), 2);
     }
 
     #[test]

@@ -76,7 +76,18 @@ impl Normalizer {
             Ok(v) => v,
             Err(e) => return parse_error(format!("malformed JSON: {e}"), text.as_bytes()),
         };
-        envelope::open(value, text)
+        let items = match envelope::open(value, text) {
+            Ok(items) => items,
+            Err((reason, text)) => {
+                return vec![Err(Rejection {
+                    stage: Stage::Detect,
+                    format: None,
+                    reason,
+                    bytes: text.as_bytes().to_vec(),
+                })];
+            }
+        };
+        items
             .into_iter()
             .map(|(value, raw)| self.one_guarded(value, raw))
             .collect()

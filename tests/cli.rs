@@ -551,6 +551,14 @@ fn search_finds_exact_hits_newest_first_and_timelines_tell_the_story() {
         ["job-3", "job-1"]
     );
     assert_eq!(search_jobs(&data, &["user:mallory"]), Vec::<String>::new());
+    // A limit far past the index's size answers as any other (no allocation of it).
+    assert_eq!(
+        search_jobs(
+            &data,
+            &["user:MALLORY@example.org", "--limit", "10000000000"]
+        ),
+        ["job-3", "job-1", "job-1", "-"]
+    );
     // Field-less terms and phrases search the raw record.
     assert_eq!(search_jobs(&data, &["\"drift detected\""]), ["job-1"]);
     assert_eq!(

@@ -196,3 +196,34 @@ impl QuarantineWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_quarantined_records_are_written_before_the_count_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        let mut w = QuarantineWriter::new(dir.clone()).unwrap();
+        let files = || parquet_files(&dir.quarantine_dir()).unwrap().len();
+        for i in 0..70 {
+            w.push(Quarantined {
+                input: "big.jsonl".into(),
+                line: i + 1,
+                offset: i * (1 << 20),
+                stage: Stage::Parse,
+                format: None,
+                reason: "malformed JSON".into(),
+                size: 1 << 20,
+                raw: vec![b'x'; 1 << 20],
+            })
+            .unwrap();
+        }
+        // 70 MiB buffered is past the 64 MiB budget: one file is already written,
+        // far below the 50,000 records that would otherwise make one.
+        assert_eq!(files(), 1);
+        w.flush().unwrap();
+        assert_eq!(files(), 2);
+    }
+}

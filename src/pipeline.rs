@@ -409,3 +409,50 @@ fn progress_bar(wanted: bool, total: Option<u64>) -> Option<indicatif::ProgressB
     );
     Some(bar)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_envelope_reaches_the_writer_in_bounded_batches() {
+        let normalizer = Normalizer {
+            forced: None,
+            redactor: Redactor::new(b"pipeline-test"),
+            ingested_at: Utc::now(),
+        };
+        // A Graph-style list of 10,000 job events, framed as one record.
+        let items: Vec<String> = (0..10_000)
+            .map(|i| {
+                format!(
+                    r#"{{"schema":"qtrail.job_event/v1","id":"job-{i}","time":"2026-10-01T12:00:00Z","action":"submit"}}"#
+                )
+            })
+            .collect();
+        let envelope = format!(r#"{{"value":[{}]}}"#, items.join(","));
+        let chunk = Chunk {
+            input: "list.json".into(),
+            frames: vec![Frame::Record {
+                bytes: envelope.into_bytes(),
+                pos: Position::default(),
+            }],
+        };
+        let (mut sizes, mut events) = (Vec::new(), 0);
+        let mut send = |items: Vec<Item>| {
+            sizes.push(items.len());
+            events += items.iter().filter(|i| matches!(i, Item::Event(_))).count();
+            true
+        };
+        assert!(normalize_chunk(
+            &normalizer,
+            &GeoIp::default(),
+            chunk,
+            &mut send
+        ));
+        assert_eq!(events, 10_000, "{sizes:?}");
+        assert!(
+            sizes.len() > 1 && sizes.iter().all(|n| *n <= ITEMS_PER_SEND),
+            "{sizes:?}"
+        );
+    }
+}

@@ -177,3 +177,32 @@ pub fn run_all(set: RuleSet, opts: EngineOptions) -> (Vec<TestOutcome>, RuleSet)
     }
     (outcomes, RuleSet { rules: kept })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_doc(yaml: &str) -> TestDoc {
+        serde_yaml_ng::from_str(yaml).expect("test doc parses")
+    }
+
+    #[test]
+    fn implausible_times_and_bursts_are_refused_with_a_reason() {
+        let far = test_doc(
+            "name: far\nevents:\n  - {source: vault, class: secret_access, action: read, time: '3000-01-01T00:00:00Z'}\nexpect: {alerts: 0}\n",
+        );
+        let e = test_events(&far, "r.yml").unwrap_err().to_string();
+        assert!(e.contains("not a plausible event time"), "{e}");
+        let burst = test_doc(
+            "name: burst\nevents:\n  - {source: vault, class: secret_access, action: read, time: '2026-01-01T00:00:00Z', repeat: 1000000}\nexpect: {alerts: 0}\n",
+        );
+        let e = test_events(&burst, "r.yml").unwrap_err().to_string();
+        assert!(e.contains("at most 100000"), "{e}");
+        let fine = test_doc(
+            "name: fine\nevents:\n  - {source: vault, class: secret_access, action: read, time: '2026-01-01T00:00:00Z', repeat: 3, every: 1m}\nexpect: {alerts: 0}\n",
+        );
+        let ev = test_events(&fine, "r.yml").unwrap();
+        assert_eq!(ev.len(), 3);
+        assert_eq!(ev[2].time - ev[0].time, chrono::Duration::minutes(2));
+    }
+}

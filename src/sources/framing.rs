@@ -242,14 +242,8 @@ impl<R: Read> Framer<R> {
                 }
                 return Ok(match self.mode {
                     Mode::Top => None,
-                    Mode::EnvelopeTail => {
-                        self.mode = Mode::Top;
-                        Some(Frame::Broken {
-                            bytes: Vec::new(),
-                            pos: self.position_of(self.pos, self.line),
-                            reason: "input ends inside a records envelope: its closing `}` is missing (truncated file?)".into(),
-                        })
-                    }
+                    // Its tail says why the envelope is unclosed, as for any other end.
+                    Mode::EnvelopeTail => return self.envelope_tail(),
                     _ => {
                         self.mode = Mode::Top;
                         Some(Frame::Broken {
@@ -328,12 +322,12 @@ impl<R: Read> Framer<R> {
                 reason,
             }))
         };
+        let unclosed = |line: u64| {
+            format!(
+                "malformed envelope: the records envelope is not closed before the record at line {line}"
+            )
+        };
         while let Some(b) = self.peek(&mut keep)? {
-            let unclosed = |line: u64| {
-                format!(
-                    "malformed envelope: the records envelope is not closed before the record at line {line}"
-                )
-            };
             if !in_string && line_start && b == b'{' {
                 // As in a record: a `{` at the start of a line is the next record,
                 // however deep the member before it had got.
@@ -838,9 +832,15 @@ mod tests {
             broken(&input)
         );
 
-        let b = broken("{\"records\":[{\"a\":1}], \"m\": {\"k\":");
-        assert_eq!(b.len(), 1, "{b:?}");
-        assert!(b[0].1.contains("closing `}` is missing"), "{}", b[0].1);
+        // Cut inside a member, or right after the array: one reason either way.
+        for input in [
+            "{\"records\":[{\"a\":1}], \"m\": {\"k\":",
+            "{\"records\":[{\"a\":1}]\n",
+        ] {
+            let b = broken(input);
+            assert_eq!(b.len(), 1, "{b:?}");
+            assert!(b[0].1.contains("closing `}` is missing"), "{}", b[0].1);
+        }
     }
 
     #[test]

@@ -353,18 +353,10 @@ fn normalize_chunk(
         match frame {
             Frame::Record { bytes, pos } => {
                 // `run` guards each record; this catches what lies outside that guard
-                // (opening envelopes), when the bytes are no longer at hand.
+                // (opening envelopes), when the bytes are no longer at hand: the
+                // quarantine row names the input and offset instead.
                 let results = crate::normalize::process::guarded(|| normalizer.run(bytes))
-                    .unwrap_or_else(|what| {
-                        vec![Err(Rejection {
-                            stage: Stage::Normalize,
-                            format: None,
-                            reason: format!(
-                                "internal error while reading this record ({what}): a bug in qtrail; please report it with the record at this offset of the input"
-                            ),
-                            bytes: Vec::new(),
-                        })]
-                    });
+                    .unwrap_or_else(|what| vec![Err(Rejection::internal(&what, Vec::new()))]);
                 for result in results {
                     out.push(match result {
                         Ok(mut ev) => {

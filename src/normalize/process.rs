@@ -31,6 +31,20 @@ pub struct Rejection {
     pub bytes: Vec<u8>,
 }
 
+impl Rejection {
+    /// A record that met a bug of ours (a panic caught by [`guarded`]).
+    pub fn internal(what: &str, bytes: Vec<u8>) -> Self {
+        Rejection {
+            stage: Stage::Normalize,
+            format: None,
+            reason: format!(
+                "internal error while normalizing this record ({what}): a bug in qtrail; please report it with this record"
+            ),
+            bytes,
+        }
+    }
+}
+
 /// How records are normalized in one run.
 #[derive(Clone)]
 pub struct Normalizer {
@@ -102,16 +116,7 @@ impl Normalizer {
     ) -> Result<NormalizedEvent, Rejection> {
         let (mut event, scrubbed) = match guarded(|| self.one(&mut value, &text)) {
             Ok(result) => result?,
-            Err(what) => {
-                return Err(Rejection {
-                    stage: Stage::Normalize,
-                    format: None,
-                    reason: format!(
-                        "internal error while normalizing this record ({what}): a bug in qtrail; please report it with this record"
-                    ),
-                    bytes: text.as_bytes().to_vec(),
-                });
-            }
+            Err(what) => return Err(Rejection::internal(&what, text.as_bytes().to_vec())),
         };
         // A scrubbed record is kept as re-serialized without its secrets; any
         // other as its own bytes, uncopied.

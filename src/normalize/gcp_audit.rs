@@ -356,6 +356,17 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
     }
 }
 
+/// Login Audit events that change the account (by lower-cased name prefix), and the
+/// account action each one is.
+const ACCOUNT_CHANGES: &[(&str, &str)] = &[
+    ("2svdisable", "mfa_disable"),
+    ("2svenroll", "mfa_enable"),
+    ("passwordedit", "change_password"),
+    ("recovery", "update"),
+    ("accountdisabled", "disable"),
+    ("riskysensitiveaction", "sensitive_action"),
+];
+
 /// Workspace login events exported to Cloud Logging (Google's Login Audit: sign-ins,
 /// challenges, blocked suspicious sign-ins, and account changes made while signed in).
 fn login(pp: &Value, short: &str, e: &mut NormalizedEvent) {
@@ -375,18 +386,8 @@ fn login(pp: &Value, short: &str, e: &mut NormalizedEvent) {
             Some(s) if s.contains("pass") => e.outcome = Outcome::Success,
             _ => {}
         }
-    } else if l.starts_with("2svdisable") {
-        account(e, "mfa_disable");
-    } else if l.starts_with("2svenroll") {
-        account(e, "mfa_enable");
-    } else if l.starts_with("passwordedit") {
-        account(e, "change_password");
-    } else if l.starts_with("recovery") {
-        account(e, "update");
-    } else if l.starts_with("accountdisabled") {
-        account(e, "disable");
-    } else if l.starts_with("riskysensitiveaction") {
-        account(e, "sensitive_action");
+    } else if let Some((_, action)) = ACCOUNT_CHANGES.iter().find(|(p, _)| l.starts_with(p)) {
+        account(e, action);
     }
     // Google blocked it: a suspicious sign-in, a risky action, a failed password.
     if l.contains("failure") || l.contains("suspicious") || l.contains("blocked") {

@@ -184,35 +184,10 @@ pub fn ingest(
                 for input in inputs {
                     let name: Arc<str> = input.name().into();
                     let reader = open(&input, bytes_read.clone())?;
-                    let mut frames = Vec::with_capacity(CHUNK);
-                    let mut chunk_bytes = 0;
-                    for frame in Framer::new(reader, max) {
-                        let frame = frame.with_context(|| format!("cannot read {name}"))?;
-                        chunk_bytes += match &frame {
-                            Frame::Record { bytes, .. } | Frame::Broken { bytes, .. } => {
-                                bytes.len()
-                            }
-                        };
-                        frames.push(frame);
-                        if frames.len() == CHUNK || chunk_bytes >= CHUNK_BYTES {
-                            chunk_bytes = 0;
-                            let chunk = Chunk {
-                                input: name.clone(),
-                                frames: std::mem::replace(&mut frames, Vec::with_capacity(CHUNK)),
-                            };
-                            if chunk_tx.send(chunk).is_err() || stop.load(Ordering::Relaxed) {
-                                return Ok(());
-                            }
-                        }
-                    }
-                    if !frames.is_empty()
-                        && chunk_tx
-                            .send(Chunk {
-                                input: name.clone(),
-                                frames,
-                            })
-                            .is_err()
-                    {
+                    let mut send = |chunk: Chunk| {
+                        chunk_tx.send(chunk).is_ok() && !stop.load(Ordering::Relaxed)
+                    };
+                    if !frame_into_chunks(name, reader, max, &mut send)? {
                         return Ok(());
                     }
                 }
@@ -321,6 +296,41 @@ pub fn ingest(
     Ok(summary)
 }
 
+/// Frames one input and hands its records on in chunks of at most [`CHUNK`]
+/// records, or as soon as they hold [`CHUNK_BYTES`] (so a chunk holds at most that
+/// and one record more). Returns false once `send` does, the receiver being gone.
+fn frame_into_chunks(
+    name: Arc<str>,
+    reader: impl std::io::Read,
+    max_record_bytes: usize,
+    send: &mut dyn FnMut(Chunk) -> bool,
+) -> Result<bool> {
+    let mut frames = Vec::with_capacity(CHUNK);
+    let mut chunk_bytes = 0;
+    for frame in Framer::new(reader, max_record_bytes) {
+        let frame = frame.with_context(|| format!("cannot read {name}"))?;
+        chunk_bytes += match &frame {
+            Frame::Record { bytes, .. } | Frame::Broken { bytes, .. } => bytes.len(),
+        };
+        frames.push(frame);
+        if frames.len() == CHUNK || chunk_bytes >= CHUNK_BYTES {
+            chunk_bytes = 0;
+            let chunk = Chunk {
+                input: name.clone(),
+                frames: std::mem::replace(&mut frames, Vec::with_capacity(CHUNK)),
+            };
+            if !send(chunk) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(frames.is_empty()
+        || send(Chunk {
+            input: name,
+            frames,
+        }))
+}
+
 /// The most results a worker hands on at once: bounds what a chunk of envelopes
 /// holds in memory.
 const ITEMS_PER_SEND: usize = 4096;
@@ -405,6 +415,41 @@ fn progress_bar(wanted: bool, total: Option<u64>) -> Option<indicatif::ProgressB
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Record counts and byte sizes of the chunks the reader hands on for `input`.
+    fn chunk_sizes(input: &[u8]) -> Vec<(usize, usize)> {
+        let mut sizes = Vec::new();
+        let mut send = |chunk: Chunk| {
+            let bytes = chunk.frames.iter().map(|f| match f {
+                Frame::Record { bytes, .. } | Frame::Broken { bytes, .. } => bytes.len(),
+            });
+            sizes.push((chunk.frames.len(), bytes.sum()));
+            true
+        };
+        assert!(frame_into_chunks("test.jsonl".into(), input, 8 << 20, &mut send).unwrap());
+        sizes
+    }
+
+    #[test]
+    fn the_reader_hands_on_chunks_bounded_in_records_and_bytes() {
+        // 2,500 small records: two full chunks of CHUNK records, then the rest.
+        let small: String = (0..2_500).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+        let counts: Vec<usize> = chunk_sizes(small.as_bytes()).iter().map(|c| c.0).collect();
+        assert_eq!(counts, [CHUNK, CHUNK, 2_500 - 2 * CHUNK]);
+
+        // Ten records of 3 MiB: a chunk is handed on once it holds CHUNK_BYTES, so
+        // none holds more than that and one record, and none is lost.
+        let big = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(3 << 20));
+        let sizes = chunk_sizes(big.repeat(10).as_bytes());
+        assert_eq!(sizes.iter().map(|c| c.0).sum::<usize>(), 10, "{sizes:?}");
+        assert!(sizes.len() >= 5, "{sizes:?}");
+        assert!(
+            sizes
+                .iter()
+                .all(|(_, bytes)| *bytes < CHUNK_BYTES + big.len()),
+            "{sizes:?}"
+        );
+    }
 
     #[test]
     fn a_large_envelope_reaches_the_writer_in_bounded_batches() {

@@ -19,7 +19,10 @@
 //!   users and workload-identity principals → service; other e-mail addresses and
 //!   workforce-pool principals → human; nothing → unknown.
 //!   `serviceAccountKeyName` → token_id (a key's resource name, not key material);
-//!   `serviceAccountDelegationInfo` (impersonation chain) → message.
+//!   `serviceAccountDelegationInfo` (impersonation chain) → message; when a service
+//!   account acts for a person named in that chain, the person → user (human) and
+//!   the account → roles, as CloudTrail's source identity does;
+//!   `oauthInfo.oauthClientId` → message.
 //! - `requestMetadata.callerIp` → src_ip (when an address: `private` and
 //!   `gce-internal-ip` are not), `callerSuppliedUserAgent` → user_agent and client.
 //! - Outcome: when `status` is present, code 0/absent → success, else failure with
@@ -117,21 +120,42 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     )
     .or_else(|| text(pp, "resourceLocation.currentLocations.0"));
 
-    // Who.
+    // Who. The kind is read before the member prefix goes: `serviceAccount:` says it.
     let principal = first_text(
         pp,
         &[
             "authenticationInfo.principalEmail",
             "authenticationInfo.principalSubject",
         ],
-    )
-    .map(|p| strip_member_prefix(&p).to_string());
+    );
     e.user_kind = principal
         .as_deref()
         .map_or(UserKind::Unknown, principal_kind);
-    e.user = principal;
+    e.user = principal.map(|p| strip_member_prefix(&p).to_string());
     e.token_id = text(pp, "authenticationInfo.serviceAccountKeyName");
-    e.message = delegation(pp);
+    let chain = delegation_chain(pp);
+    if !chain.is_empty() {
+        e.message = Some(format!("delegated by {}", chain.join(" -> ")));
+        // A person impersonating a service account is logged as the account; as
+        // with CloudTrail's source identity, the person is the actor and the
+        // account what they acted as. The chain's order is not documented
+        // reliably, so the person is found by kind, not by position.
+        if e.user_kind == UserKind::Service
+            && let Some(person) = chain
+                .iter()
+                .find(|p| !p.starts_with('{') && principal_kind(p) == UserKind::Human)
+        {
+            e.roles.extend(e.user.take());
+            e.user = Some(strip_member_prefix(person).to_string());
+            e.user_kind = UserKind::Human;
+        }
+    }
+    if let Some(client) = text(pp, "authenticationInfo.oauthInfo.oauthClientId") {
+        e.message = Some(match e.message.take() {
+            Some(m) => format!("{m}; OAuth client {client}"),
+            None => format!("OAuth client {client}"),
+        });
+    }
 
     // Where from.
     e.src_ip = text(pp, "requestMetadata.callerIp")
@@ -217,10 +241,14 @@ fn principal_kind(p: &str) -> UserKind {
     }
 }
 
-/// The impersonation chain, first caller first.
-fn delegation(pp: &Value) -> Option<String> {
-    let chain: Vec<String> = get(pp, "authenticationInfo.serviceAccountDelegationInfo")?
-        .as_array()?
+/// The principals of the impersonation chain, in the order the log lists them.
+fn delegation_chain(pp: &Value) -> Vec<String> {
+    let Some(entries) =
+        get(pp, "authenticationInfo.serviceAccountDelegationInfo").and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    entries
         .iter()
         .filter_map(|d| {
             first_text(
@@ -229,8 +257,7 @@ fn delegation(pp: &Value) -> Option<String> {
             )
             .or_else(|| get(d, "thirdPartyPrincipal.thirdPartyClaims").map(|c| c.to_string()))
         })
-        .collect();
-    (!chain.is_empty()).then(|| format!("delegated by {}", chain.join(" -> ")))
+        .collect()
 }
 
 /// google.rpc.Code names.
@@ -326,7 +353,7 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
         .to_string();
         e.target_user = text(first, "member").map(|m| strip_member_prefix(&m).to_string());
         e.target_role = text(first, "role");
-        if deltas.len() > 1 && e.message.is_none() {
+        if deltas.len() > 1 {
             let all: Vec<String> = deltas
                 .iter()
                 .map(|d| {
@@ -338,7 +365,11 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
                     )
                 })
                 .collect();
-            e.message = Some(all.join("; "));
+            // After any delegation note: both say who did what.
+            e.message = Some(match e.message.take() {
+                Some(m) => format!("{m}; {}", all.join("; ")),
+                None => all.join("; "),
+            });
         }
         return;
     }
@@ -693,11 +724,46 @@ mod tests {
             Some("deployer@qlab-prod.iam.gserviceaccount.com")
         );
         assert_eq!(g.user_kind, UserKind::Human);
+        // The person who impersonated the account is the actor; the account is
+        // what they acted as.
         let d = event("DeleteServiceAccountKey", 0);
         assert_eq!(d.action, "revoke");
-        assert_eq!(d.user_kind, UserKind::Service);
+        assert_eq!(d.user.as_deref(), Some("dana@example.com"));
+        assert_eq!(d.user_kind, UserKind::Human);
+        assert_eq!(d.roles, ["ops-bot@qlab-prod.iam.gserviceaccount.com"]);
         assert_eq!(d.message.as_deref(), Some("delegated by dana@example.com"));
         assert_eq!(d.tenant.as_deref(), None);
+    }
+
+    #[test]
+    fn workloads_stay_the_actor_and_a_delegated_grant_keeps_every_delta() {
+        // A GKE workload identity, named only by its subject, is a service; a chain
+        // of service accounts with no person in it leaves the caller as the actor.
+        let e = normalize_as(
+            "gcp_audit",
+            r#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"storage.googleapis.com","methodName":"storage.objects.get","authenticationInfo":{"principalSubject":"serviceAccount:qlab-prod.svc.id.goog[jobs/runner]","serviceAccountDelegationInfo":[{"principalSubject":"serviceAccount:qlab-prod.svc.id.goog[jobs/runner]"}]},"requestMetadata":{"callerIp":"10.0.0.7"}},"insertId":"w-1","resource":{"type":"gcs_bucket","labels":{"project_id":"qlab-prod"}},"timestamp":"2026-11-10T11:00:00Z","logName":"projects/qlab-prod/logs/cloudaudit.googleapis.com%2Fdata_access"}"#,
+        );
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(
+            e.user.as_deref(),
+            Some("qlab-prod.svc.id.goog[jobs/runner]")
+        );
+        assert!(e.roles.is_empty());
+
+        let g = normalize_as(
+            "gcp_audit",
+            r#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"cloudresourcemanager.googleapis.com","methodName":"SetIamPolicy","authenticationInfo":{"principalEmail":"deployer@qlab-prod.iam.gserviceaccount.com","serviceAccountDelegationInfo":[{"firstPartyPrincipal":{"principalEmail":"erin@qlab.example"}}],"oauthInfo":{"oauthClientId":"32555940559.apps.googleusercontent.com"}},"serviceData":{"@type":"type.googleapis.com/google.iam.v1.logging.AuditData","policyDelta":{"bindingDeltas":[{"action":"REMOVE","role":"roles/viewer","member":"user:frank@qlab.example"},{"action":"ADD","role":"roles/owner","member":"user:frank@qlab.example"}]}}},"insertId":"g-1","resource":{"type":"project","labels":{"project_id":"qlab-prod"}},"timestamp":"2026-11-10T11:00:00Z","logName":"projects/qlab-prod/logs/cloudaudit.googleapis.com%2Factivity"}"#,
+        );
+        assert_eq!(g.user.as_deref(), Some("erin@qlab.example"));
+        assert_eq!(g.user_kind, UserKind::Human);
+        assert_eq!(g.action, "assign");
+        assert_eq!(g.target_role.as_deref(), Some("roles/owner"));
+        assert_eq!(
+            g.message.as_deref(),
+            Some(
+                "delegated by erin@qlab.example; OAuth client 32555940559.apps.googleusercontent.com; REMOVE roles/viewer user:frank@qlab.example; ADD roles/owner user:frank@qlab.example"
+            )
+        );
     }
 
     #[test]

@@ -37,6 +37,11 @@
 //! and KMS Decrypt (secret_access, unless a service decrypts for its caller), Braket (job), STS and IAM access keys (token),
 //! IAM policy/group/role changes (role_change), IAM users and login profiles
 //! (account); everything else is api_activity with a verb taken from the event name.
+//!
+//! Braket: the task or hybrid-job ARN → job_id (a refused `CreateJob` gets the ARN
+//! it would have had, from region, account and `jobName`), the device ARN → backend,
+//! provider and hardware; a task's `jobToken` (fingerprinted) → session_id, shared by
+//! the tasks of one hybrid job; a job's instances, role and code → message.
 
 use std::net::IpAddr;
 
@@ -709,6 +714,9 @@ fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
             e.shots = int(v, "requestParameters.shots");
             e.job_id = text(v, "responseElements.quantumTaskArn");
             e.job_status = ok.then_some(JobStatus::Queued);
+            // A task run by a hybrid job carries the job's token (fingerprinted by
+            // now): the tasks of one job share it, and it bills them to the job.
+            e.session_id = text(v, "requestParameters.jobToken");
         }
         "CancelQuantumTask" => {
             e.action = "cancel".into();
@@ -726,12 +734,25 @@ fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
         "GetQuantumTask" => {
             e.action = "get".into();
             e.job_id = text(v, "requestParameters.quantumTaskArn");
+            e.message =
+                text(v, "responseElements.jobArn").map(|j| format!("task of hybrid job {j}"));
         }
         "CreateJob" => {
             e.action = "submit".into();
             e.backend = text(v, "requestParameters.deviceConfig.device");
-            e.job_id = first_text(v, &["responseElements.jobArn", "requestParameters.jobName"]);
+            // A refused job has no ARN in the response: the one it would have had
+            // (`…:job/<jobName>`) still matches what later calls about it name.
+            e.job_id = text(v, "responseElements.jobArn").or_else(|| {
+                let name = text(v, "requestParameters.jobName")?;
+                match (e.region.as_deref(), e.project.as_deref()) {
+                    (Some(region), Some(account)) => {
+                        Some(format!("arn:aws:braket:{region}:{account}:job/{name}"))
+                    }
+                    _ => Some(name),
+                }
+            });
             e.job_status = ok.then_some(JobStatus::Queued);
+            e.message = hybrid_job_summary(v);
         }
         "CancelJob" => {
             e.action = "cancel".into();
@@ -755,6 +776,29 @@ fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
         e.hardware = Some(hardware);
     }
     e.resource = e.job_id.clone().or_else(|| e.backend.clone());
+}
+
+/// What a hybrid job runs on and as whom: the classical instances it rents, the
+/// role it passes (an `iam:PassRole` target) and the code it runs.
+fn hybrid_job_summary(v: &Value) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(instance) = text(v, "requestParameters.instanceConfig.instanceType") {
+        let count = int(v, "requestParameters.instanceConfig.instanceCount").unwrap_or(1);
+        parts.push(format!("{count} x {instance}"));
+    }
+    if let Some(role) = text(v, "requestParameters.roleArn") {
+        parts.push(format!("role {role}"));
+    }
+    if let Some(code) = first_text(
+        v,
+        &[
+            "requestParameters.algorithmSpecification.containerImage.uri",
+            "requestParameters.algorithmSpecification.scriptModeConfig.entryPoint",
+        ],
+    ) {
+        parts.push(format!("runs {code}"));
+    }
+    (!parts.is_empty()).then(|| format!("hybrid job: {}", parts.join(", ")))
 }
 
 /// Provider and hardware kind from a Braket device ARN (`…::device/qpu/ionq/Aria-1`,
@@ -1219,6 +1263,33 @@ mod tests {
         assert_eq!(e.user_kind, UserKind::Service);
         assert_eq!(e.src_ip, None);
         assert_eq!(e.client, Client::Service);
+        // Run by a hybrid job: its tasks share the job's (fingerprinted) token.
+        assert_eq!(
+            e.session_id.as_deref(),
+            Some("qfp:0a1b2c3d4e5f60718293a4b5")
+        );
+    }
+
+    #[test]
+    fn a_refused_hybrid_job_keeps_the_arn_later_calls_name() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.09","eventTime":"2026-11-10T23:10:00Z","eventSource":"braket.amazonaws.com","eventName":"CreateJob","awsRegion":"us-west-2","sourceIPAddress":"198.51.100.9","userAgent":"Boto3/1.34.0 Python/3.11.6 braket-sdk/1.80.0","eventID":"j-1","recipientAccountId":"111122223333","errorCode":"ServiceQuotaExceededException","errorMessage":"Too many concurrent jobs","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"requestParameters":{"jobName":"vqe-h2-sweep","roleArn":"arn:aws:iam::111122223333:role/BraketJobsAdmin","deviceConfig":{"device":"arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1"},"instanceConfig":{"instanceType":"ml.m5.xlarge","instanceCount":2,"volumeSizeInGb":30},"algorithmSpecification":{"scriptModeConfig":{"entryPoint":"vqe.main:run","s3Uri":"s3://qlab-jobs/vqe.tar.gz","compressionType":"GZIP"}}},"responseElements":null}"#,
+        );
+        assert_eq!(e.action, "submit");
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(
+            e.job_id.as_deref(),
+            Some("arn:aws:braket:us-west-2:111122223333:job/vqe-h2-sweep")
+        );
+        assert_eq!(e.hardware, Some(Hardware::Qpu));
+        assert_eq!(e.provider.as_deref(), Some("ionq"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some(
+                "hybrid job: 2 x ml.m5.xlarge, role arn:aws:iam::111122223333:role/BraketJobsAdmin, runs vqe.main:run"
+            )
+        );
     }
 
     #[test]

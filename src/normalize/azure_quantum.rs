@@ -30,8 +30,12 @@
 //!   the hardware time twice.
 //! - `source_id` = `id:status:time`, so two snapshots of one job differ and a replay
 //!   of the same snapshot gives the same id.
-//! - The records name no user or owner and no client address: `user`, `src_ip` stay
-//!   empty. The workspace is not in the record either (only in the request URL), so
+//! - `createdBy` (records since API version 2025-12-01-preview) → user; its
+//!   `createdByType` → user_kind (User human; Application, ManagedIdentity, Key
+//!   service). Older records name no user, and none a client address: `src_ip`
+//!   stays empty. `usage.shots` → shots when `inputParams` has none. Keys in
+//!   snake_case (older SDKs' `JobDetails.as_dict()`) are read as their camelCase
+//!   names. The workspace is not in the record either (only in the request URL), so
 //!   `project` stays empty unless a collector added a `workspace` field.
 //! - `containerUri`, `inputDataUri` and `outputDataUri` are SAS URLs whose `sig=`
 //!   parameter is a credential; the caller fingerprints it before this runs.
@@ -40,11 +44,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::fields::{
-    first_text, float, get, require_text, require_time, seconds_between, text, time,
+    first_text, float, get, int, require_text, require_time, seconds_between, text, time,
 };
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
-use crate::vocab::{Class, Client, Hardware, JobStatus, Outcome, Source};
+use crate::vocab::{Class, Client, Hardware, JobStatus, Outcome, Source, UserKind};
 
 /// The azure_quantum format.
 pub struct AzureQuantum;
@@ -63,93 +67,149 @@ impl Format for AzureQuantum {
         let typed = matches!(item_type, Some(t) if t.eq_ignore_ascii_case("job") || t.eq_ignore_ascii_case("session"));
         (typed && (has("providerId") || has("target")))
             || (has("providerId") && has("target") && has("creationTime"))
+            || (has("provider_id") && has("target") && has("creation_time"))
     }
 
     fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
-        let id = require_text(record, "id")?;
-        let created = require_time(record, "creationTime")?;
-        let is_session =
-            text(record, "itemType").is_some_and(|t| t.eq_ignore_ascii_case("session"));
-        let item_type = if is_session { "Session" } else { "Job" };
-        let status_raw = text(record, "status");
-        let state = status_raw
-            .as_deref()
-            .map(State::parse)
-            .unwrap_or(State::Unknown);
-
-        let begin = time(record, "beginExecutionTime");
-        let end = time(record, "endExecutionTime");
-        let at = event_time(record, state, created, begin, end);
-
-        let (class, action) = if is_session {
-            let action = match state {
-                State::Waiting | State::Executing => "open",
-                State::Cancelling => "cancel",
-                State::Succeeded
-                | State::Failed
-                | State::Cancelled
-                | State::TimedOut
-                | State::PartlyFailed => "close",
-                State::Unknown => "update",
-            };
-            (Class::Queue, action)
-        } else {
-            let action = match state {
-                State::Waiting => "submit",
-                State::Executing => "start",
-                State::Cancelling | State::Cancelled => "cancel",
-                State::Succeeded => "complete",
-                State::Failed | State::TimedOut | State::PartlyFailed => "fail",
-                State::Unknown => "update",
-            };
-            (Class::Job, action)
-        };
-
-        let mut e = NormalizedEvent::new(Source::AzureQuantum, at, class, action);
-        let status_text = status_raw.as_deref().unwrap_or("unknown");
-        e.source_id = Some(format!("{id}:{status_text}:{}", at.to_rfc3339()));
-        e.operation = Some(format!("{item_type}:{status_text}"));
-        e.service = Some("Microsoft.Quantum".to_string());
-        e.provider = text(record, "providerId");
-        e.backend = text(record, "target");
-        e.hardware = e.backend.as_deref().and_then(target_hardware);
-        e.project = first_text(record, &["workspace", "workspaceName", "workspaceId"]);
-        e.job_status = state.job_status();
-        e.outcome = state.outcome();
-        if e.outcome == Outcome::Failure {
-            e.reason = Some(failure_reason(record, state, status_text));
+        // Older azure-quantum SDKs save `JobDetails.as_dict()`, which spells every
+        // key in snake_case (`provider_id`, `begin_execution_time`, `cost_estimate`).
+        if record.get("provider_id").is_some() || record.get("creation_time").is_some() {
+            return normalize_item(&camel_case_keys(record));
         }
-
-        let name = text(record, "name");
-        let target = e.backend.as_deref().unwrap_or("unknown target");
-        e.message = Some(match &name {
-            Some(n) => format!("{item_type} '{n}' {status_text} on {target}"),
-            None => format!("{item_type} {status_text} on {target}"),
-        });
-
-        if is_session {
-            e.session_id = Some(id);
-        } else {
-            e.job_id = Some(id);
-            e.session_id = text(record, "sessionId");
-            e.queue_seconds = seconds_between(Some(created), begin);
-            // Only the finished snapshot carries the run time: `Finishing` already has
-            // both ends too, and the job's time would count twice.
-            e.qpu_seconds = state
-                .finished()
-                .then(|| seconds_between(begin, end))
-                .flatten();
-            e.shots = shots(record);
-            e.cost = float(record, "costEstimate.estimatedTotal");
-            if e.cost.is_some() {
-                e.currency = text(record, "costEstimate.currencyCode");
-            }
-            if sdk_hint(record) {
-                e.client = Client::Sdk;
-            }
-        }
-        Ok(e)
+        normalize_item(record)
     }
+}
+
+/// The record with its schema's keys in camelCase (`cost_estimate.currency_code` →
+/// `costEstimate.currencyCode`). Values are left as they are, and so are the keys
+/// below the maps whose keys are the provider's or the user's (`input_params`,
+/// `metadata`, `tags`, `usage`).
+fn camel_case_keys(v: &Value) -> Value {
+    const OPAQUE: &[&str] = &["input_params", "metadata", "tags", "usage"];
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = if OPAQUE.contains(&k.as_str()) {
+                        v.clone()
+                    } else {
+                        camel_case_keys(v)
+                    };
+                    let mut key = String::with_capacity(k.len());
+                    let mut upper = false;
+                    for c in k.chars() {
+                        if c == '_' && !key.is_empty() {
+                            upper = true;
+                        } else if upper {
+                            key.extend(c.to_uppercase());
+                            upper = false;
+                        } else {
+                            key.push(c);
+                        }
+                    }
+                    (key, v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(camel_case_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Normalizes one job or session record with camelCase keys.
+fn normalize_item(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    let id = require_text(record, "id")?;
+    let created = require_time(record, "creationTime")?;
+    let is_session = text(record, "itemType").is_some_and(|t| t.eq_ignore_ascii_case("session"));
+    let item_type = if is_session { "Session" } else { "Job" };
+    let status_raw = text(record, "status");
+    let state = status_raw
+        .as_deref()
+        .map(State::parse)
+        .unwrap_or(State::Unknown);
+
+    let begin = time(record, "beginExecutionTime");
+    let end = time(record, "endExecutionTime");
+    let at = event_time(record, state, created, begin, end);
+
+    let (class, action) = if is_session {
+        let action = match state {
+            State::Waiting | State::Executing => "open",
+            State::Cancelling => "cancel",
+            State::Succeeded
+            | State::Failed
+            | State::Cancelled
+            | State::TimedOut
+            | State::PartlyFailed => "close",
+            State::Unknown => "update",
+        };
+        (Class::Queue, action)
+    } else {
+        let action = match state {
+            State::Waiting => "submit",
+            State::Executing => "start",
+            State::Cancelling | State::Cancelled => "cancel",
+            State::Succeeded => "complete",
+            State::Failed | State::TimedOut | State::PartlyFailed => "fail",
+            State::Unknown => "update",
+        };
+        (Class::Job, action)
+    };
+
+    let mut e = NormalizedEvent::new(Source::AzureQuantum, at, class, action);
+    let status_text = status_raw.as_deref().unwrap_or("unknown");
+    e.source_id = Some(format!("{id}:{status_text}:{}", at.to_rfc3339()));
+    e.operation = Some(format!("{item_type}:{status_text}"));
+    e.service = Some("Microsoft.Quantum".to_string());
+    e.provider = text(record, "providerId");
+    e.backend = text(record, "target");
+    e.hardware = e.backend.as_deref().and_then(target_hardware);
+    e.project = first_text(record, &["workspace", "workspaceName", "workspaceId"]);
+    e.job_status = state.job_status();
+    e.outcome = state.outcome();
+    if e.outcome == Outcome::Failure {
+        e.reason = Some(failure_reason(record, state, status_text));
+    }
+
+    let name = text(record, "name");
+    let target = e.backend.as_deref().unwrap_or("unknown target");
+    e.message = Some(match &name {
+        Some(n) => format!("{item_type} '{n}' {status_text} on {target}"),
+        None => format!("{item_type} {status_text} on {target}"),
+    });
+
+    if is_session {
+        e.session_id = Some(id);
+    } else {
+        e.job_id = Some(id);
+        e.session_id = text(record, "sessionId");
+        e.queue_seconds = seconds_between(Some(created), begin);
+        // Only the finished snapshot carries the run time: `Finishing` already has
+        // both ends too, and the job's time would count twice.
+        e.qpu_seconds = state
+            .finished()
+            .then(|| seconds_between(begin, end))
+            .flatten();
+        e.shots = shots(record);
+        e.cost = float(record, "costEstimate.estimatedTotal");
+        if e.cost.is_some() {
+            e.currency = text(record, "costEstimate.currencyCode");
+        }
+        if sdk_hint(record) {
+            e.client = Client::Sdk;
+        }
+    }
+    // Records since API version 2025-12-01-preview name who created the item.
+    e.user = text(record, "createdBy");
+    e.user_kind = match text(record, "createdByType").map(|t| t.to_ascii_lowercase()) {
+        Some(t) if t == "user" => UserKind::Human,
+        Some(t) if matches!(t.as_str(), "application" | "managedidentity" | "key") => {
+            UserKind::Service
+        }
+        _ if e.user.as_deref().is_some_and(|u| u.contains('@')) => UserKind::Human,
+        _ => UserKind::Unknown,
+    };
+    Ok(e)
 }
 
 /// The lifecycle states of `JobStatus` and `SessionStatus`.
@@ -223,7 +283,9 @@ fn event_time(
     end: Option<DateTime<Utc>>,
 ) -> DateTime<Utc> {
     let cancelled = time(record, "cancellationTime");
-    let modified = time(record, "lastModifiedTime");
+    // `lastUpdatedTime` is the system's last change; `lastModifiedTime` also moves
+    // when a user renames or re-tags the item, so it comes second.
+    let modified = time(record, "lastUpdatedTime").or_else(|| time(record, "lastModifiedTime"));
     let chain: &[Option<DateTime<Utc>>] = if state.finished() {
         &[end, cancelled, modified, begin]
     } else if state == State::Executing {
@@ -254,7 +316,8 @@ fn failure_reason(record: &Value, state: State, status: &str) -> String {
     }
 }
 
-/// Shots requested: `inputParams.shots`, or the older `count` most providers read.
+/// Shots requested: `inputParams.shots`, or the older `count` most providers read;
+/// else the shots the provider reports in `usage` (API version 2025-12-01-preview).
 fn shots(record: &Value) -> Option<i64> {
     ["shots", "count", "num_shots", "n_shots", "runs"]
         .iter()
@@ -266,6 +329,8 @@ fn shots(record: &Value) -> Option<i64> {
                 _ => None,
             }
         })
+        .or_else(|| int(record, "usage.shots"))
+        .filter(|n| *n >= 0)
 }
 
 /// The job metadata the Qiskit and Cirq integrations of the azure-quantum SDK write.
@@ -318,6 +383,43 @@ mod tests {
             .iter()
             .map(|v| normalize_as("azure_quantum", &v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_record_saved_by_an_older_sdk_in_snake_case_normalizes_alike() {
+        let e = normalize_as(
+            "azure_quantum",
+            r#"{"id":"5d6f0a1e-snake","name":"bell","provider_id":"ionq","target":"ionq.qpu.aria-1","status":"Succeeded","creation_time":"2026-11-10T09:00:00.1234567Z","begin_execution_time":"2026-11-10T09:10:00Z","end_execution_time":"2026-11-10T09:12:30Z","input_params":{"num_shots":500},"cost_estimate":{"currency_code":"USD","estimated_total":12.5},"error_data":null,"session_id":"s-77","metadata":{"qiskit":"True"}}"#,
+        );
+        assert_eq!(e.job_status, Some(JobStatus::Completed));
+        assert_eq!(e.time, ts("2026-11-10T09:12:30Z"));
+        assert_eq!(e.queue_seconds, Some(599.876543));
+        assert_eq!(e.qpu_seconds, Some(150.0));
+        assert_eq!(e.shots, Some(500));
+        assert_eq!(e.cost, Some(12.5));
+        assert_eq!(e.currency.as_deref(), Some("USD"));
+        assert_eq!(e.session_id.as_deref(), Some("s-77"));
+        assert_eq!(e.hardware, Some(Hardware::Qpu));
+        assert_eq!(e.client, Client::Sdk);
+    }
+
+    #[test]
+    fn newer_records_name_who_created_the_job_and_report_shots_used() {
+        let e = normalize_as(
+            "azure_quantum",
+            r#"{"id":"j-2025","name":"ghz","itemType":"Job","providerId":"quantinuum","target":"quantinuum.sim.h2-1e","status":"Succeeded","creationTime":"2026-11-10T09:00:00Z","beginExecutionTime":"2026-11-10T09:01:00Z","endExecutionTime":"2026-11-10T09:02:00Z","createdBy":"carol@qlab.example","createdByType":"User","lastModifiedTime":"2026-11-12T00:00:00Z","lastUpdatedTime":"2026-11-10T09:02:01Z","priority":"Standard","usage":{"shots":1000,"standardMinutes":0.4}}"#,
+        );
+        assert_eq!(e.user.as_deref(), Some("carol@qlab.example"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.shots, Some(1000));
+        assert_eq!(e.hardware, Some(Hardware::Simulator));
+        let m = normalize_as(
+            "azure_quantum",
+            r#"{"id":"j-2026","itemType":"Job","providerId":"ionq","target":"ionq.simulator","status":"Cancelled","creationTime":"2026-11-10T09:00:00Z","createdBy":"9f1c-app-id","createdByType":"ManagedIdentity","lastModifiedTime":"2026-11-12T00:00:00Z","lastUpdatedTime":"2026-11-10T09:00:05Z"}"#,
+        );
+        assert_eq!(m.user_kind, UserKind::Service);
+        // A rename two days later moves lastModifiedTime, not the cancellation.
+        assert_eq!(m.time, ts("2026-11-10T09:00:05Z"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! CloudTrail files (`{"Records": [...]}`), Azure Monitor exports
 //! (`{"records": [...]}`), Graph and ARM list responses (`{"value": [...]}`),
 //! Okta event hooks (`{"data": {"events": [...]}}`), GCP `entries:list`
-//! (`{"entries": [...]}`), IBM Quantum job lists (`{"jobs": [...]}`) and bare
+//! (`{"entries": [...]}`), IBM Quantum job and workload lists (`{"jobs": [...]}`, `{"workloads": [...]}`) and bare
 //! arrays are opened here, keeping each inner record's exact bytes.
 
 use std::borrow::Cow;
@@ -55,6 +55,14 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
                 && (map.len() == 1 || map.contains_key("count") || map.contains_key("offset"))
             {
                 Some(&["jobs"])
+            } else if is_array("workloads")
+                && (map.len() == 1
+                    || ["next", "previous", "count", "limit"]
+                        .iter()
+                        .any(|k| map.contains_key(*k)))
+            {
+                // IBM Quantum Platform's newer list (`GET /workloads`).
+                Some(&["workloads"])
             } else {
                 None
             }

@@ -8,16 +8,22 @@
 //! `session_id`, `user_id`, `tags`, `private`, `cost`, `estimated_running_time_seconds`,
 //! and in the older shape `hub`/`group`/`project`, `endTime`. A collector may merge the
 //! job's metrics (`GET /jobs/{id}/metrics`: `timestamps{created, running, finished}`,
-//! `usage`) into the record, at the top level or under `metrics`.
+//! `usage`) into the record, at the top level or under `metrics`. IBM Quantum
+//! Platform's workloads (`GET /workloads`: `id`, `created`, `ended`, `backend`,
+//! `instance`, `user_id`, `mode` job/session/batch, flat `status` pending /
+//! in_progress / completed / failed / canceled, `status_reason`) are job records too.
 //! - A record is a snapshot. `status` → action / job_status / outcome: Queued (and
 //!   Initializing, Validating) → submit / queued / unknown; Running → start / running /
 //!   unknown; Completed (DONE) → complete / completed / success; Failed (ERROR) → fail /
 //!   failed / failure; Cancelled (also "Cancelled - Ran too long") → cancel /
-//!   cancelled / failure. `reason` = `state.reason_code: state.reason`.
-//! - `time`: `timestamps.finished` (or `endTime`) for a finished job,
+//!   cancelled / failure; a workload's in_progress is running. `reason` =
+//!   `state.reason_code: state.reason` (a workload's `status_reason`).
+//! - `time`: `timestamps.finished` (or `ended`, `endTime`) for a finished job,
 //!   `timestamps.running` for a running one, otherwise `created` (required).
 //! - `queue_seconds` = `timestamps.running - created`; `qpu_seconds` =
-//!   `usage.quantum_seconds` (else `usage.seconds`, IBM's billed quantum time).
+//!   `usage.quantum_seconds` (else `usage.seconds`, else `bss.seconds`, IBM's billed
+//!   quantum time). A job is Running from the start of its classical processing, not
+//!   of its QPU execution, so `queue_seconds` is the wait for any processing.
 //! - `cost` is left empty: IBM's `cost` is an estimate in seconds, not money.
 //! - `user_id` is the IBM Cloud IAM id; it is also the `user` (the record has no name).
 //! - `project` = the instance CRN (`crn`/`instance`) or `hub/group/project`; the CRN
@@ -95,7 +101,9 @@ fn is_job_record(record: &Value) -> bool {
     }
     let program = obj.get("program").is_some_and(|p| p.get("id").is_some());
     let state = obj.get("state").is_some_and(|s| s.get("status").is_some());
-    obj.contains_key("id") && obj.contains_key("created") && (program || state)
+    // A workload (`GET /workloads`) has neither: a flat `status` and a `mode`.
+    let workload = obj.contains_key("status") && obj.contains_key("mode");
+    obj.contains_key("id") && obj.contains_key("created") && (program || state || workload)
 }
 
 /// The lifecycle states of a Qiskit Runtime job.
@@ -114,7 +122,7 @@ impl State {
         let s = s.trim().to_ascii_lowercase();
         match s.as_str() {
             "queued" | "initializing" | "validating" | "pending" => State::Queued,
-            "running" => State::Running,
+            "running" | "in_progress" => State::Running,
             "completed" | "done" => State::Completed,
             "failed" | "error" => State::Failed,
             _ if s.starts_with("cancelled") || s.starts_with("canceled") => State::Cancelled,
@@ -140,6 +148,7 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     };
     let running = ts("running");
     let finished = ts("finished")
+        .or_else(|| time(record, "ended"))
         .or_else(|| time(record, "endTime"))
         .or_else(|| time(record, "end_time"));
     let at = match state {
@@ -183,6 +192,9 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         "metrics.usage.quantum_seconds",
         "usage.seconds",
         "metrics.usage.seconds",
+        // Billed time, quantum seconds only (the metrics endpoint's `bss`).
+        "bss.seconds",
+        "metrics.bss.seconds",
     ]
     .iter()
     .find_map(|p| float(record, p));
@@ -197,9 +209,10 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         e.project = Some(format!("{h}/{g}/{p}"));
     }
     let on = e.backend.as_deref().unwrap_or("an unassigned backend");
+    let mode = text(record, "mode").map_or(String::new(), |m| format!(" ({m} mode)"));
     e.message = Some(match &program {
-        Some(p) => format!("{p} job {status} on {on}"),
-        None => format!("job {status} on {on}"),
+        Some(p) => format!("{p} job {status} on {on}{mode}"),
+        None => format!("job {status} on {on}{mode}"),
     });
     Ok(e)
 }
@@ -207,7 +220,7 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
 /// `reason_code: reason` of a job's state.
 fn job_reason(record: &Value) -> Option<String> {
     let code = first_text(record, &["state.reason_code", "state.reasonCode"]);
-    let reason = first_text(record, &["state.reason", "reason"]);
+    let reason = first_text(record, &["state.reason", "reason", "status_reason"]);
     match (code, reason) {
         (Some(c), Some(r)) => Some(format!("{c}: {r}")),
         (c, r) => c.or(r),
@@ -532,6 +545,39 @@ mod tests {
         assert_eq!(sim.outcome, Outcome::Success);
         assert_eq!(sim.shots, Some(1024));
         assert_eq!(sim.qpu_seconds, Some(1.0));
+    }
+
+    #[test]
+    fn a_workloads_list_opens_into_one_job_per_workload() {
+        let list = r#"{"workloads":[{"id":"d1f0wk0000","created":"2026-11-10T09:00:00Z","ended":"2026-11-10T09:04:30Z","backend":"ibm_torino","instance":"crn:v1:bluemix:public:quantum-computing:us-east:a/abc123:inst-1::","user_id":"IBMid-270001ABCD","mode":"session","status":"failed","status_reason":"Job exceeded the session's maximum time","tags":[]},{"id":"d1f0wk0001","created":"2026-11-10T09:05:00Z","backend":"ibm_fez","user_id":"IBMid-270001ABCD","mode":"job","status":"in_progress","tags":[]}],"next":null,"previous":null}"#;
+        let normalizer = crate::normalize::process::Normalizer {
+            forced: None,
+            redactor: crate::normalize::redact::Redactor::new(b"ibm-test"),
+            ingested_at: ts("2026-11-11T00:00:00Z"),
+        };
+        let events: Vec<NormalizedEvent> = normalizer
+            .run(list.as_bytes())
+            .into_iter()
+            .map(|r| r.expect("a workload normalizes"))
+            .collect();
+        assert_eq!(events.len(), 2);
+        let (failed, running) = (&events[0], &events[1]);
+        assert_eq!(failed.source, Source::IbmQuantum);
+        assert_eq!(failed.job_status, Some(JobStatus::Failed));
+        assert_eq!(failed.time, ts("2026-11-10T09:04:30Z"));
+        assert_eq!(
+            failed.reason.as_deref(),
+            Some("Job exceeded the session's maximum time")
+        );
+        assert_eq!(failed.hardware, Some(Hardware::Qpu));
+        assert_eq!(failed.tenant.as_deref(), Some("abc123"));
+        assert_eq!(
+            failed.message.as_deref(),
+            Some("job failed on ibm_torino (session mode)")
+        );
+        assert_eq!(running.job_status, Some(JobStatus::Running));
+        assert_eq!(running.action, "start");
+        assert_eq!(running.user.as_deref(), Some("IBMid-270001ABCD"));
     }
 
     #[test]

@@ -32,52 +32,52 @@ impl std::fmt::Debug for Redactor {
 /// Whether an object key (lower-case, `-` and `_` removed) names a credential.
 /// A `match` compiles to a dispatch on length, not thirty string comparisons: this
 /// runs for every key of every record.
-fn is_secret_name(k: &str) -> bool {
+fn is_secret_name(k: &[u8]) -> bool {
     matches!(
         k,
-        "authorization"
-            | "proxyauthorization"
-            | "cookie"
-            | "setcookie"
-            | "xapikey"
-            | "apikey"
-            | "apitoken"
-            | "clientsecret"
-            | "secret"
-            | "secretstring"
-            | "secretbinary"
-            | "secretvalue"
-            | "password"
-            | "passwd"
-            | "passphrase"
-            | "privatekey"
-            | "secretaccesskey"
-            | "sastoken"
-            | "sharedaccesssignature"
-            | "connectionstring"
-            | "credential"
-            | "assertion"
-            | "samlresponse"
-            | "otp"
-            | "passcode"
-            | "passworddata"
-            | "tokenvalue"
-            | "privatekeydata"
-            | "keymaterial"
-            | "plaintext"
+        b"authorization"
+            | b"proxyauthorization"
+            | b"cookie"
+            | b"setcookie"
+            | b"xapikey"
+            | b"apikey"
+            | b"apitoken"
+            | b"clientsecret"
+            | b"secret"
+            | b"secretstring"
+            | b"secretbinary"
+            | b"secretvalue"
+            | b"password"
+            | b"passwd"
+            | b"passphrase"
+            | b"privatekey"
+            | b"secretaccesskey"
+            | b"sastoken"
+            | b"sharedaccesssignature"
+            | b"connectionstring"
+            | b"credential"
+            | b"assertion"
+            | b"samlresponse"
+            | b"otp"
+            | b"passcode"
+            | b"passworddata"
+            | b"tokenvalue"
+            | b"privatekeydata"
+            | b"keymaterial"
+            | b"plaintext"
     )
 }
 
 /// Key endings that mark a credential (`sessionToken`, `client_secret`, `adminPassword`).
-const SECRET_KEY_SUFFIXES: &[&str] = &["token", "secret", "password", "apikey", "secretkey"];
+const SECRET_KEY_SUFFIXES: &[&[u8]] = &[b"token", b"secret", b"password", b"apikey", b"secretkey"];
 
 /// Key endings that look like a credential but name metadata about one.
-const NOT_SECRET_SUFFIXES: &[&str] = &[
-    "tokentype",
-    "tokenid",
-    "tokenpolicies",
-    "tokenttl",
-    "tokenissuetime",
+const NOT_SECRET_SUFFIXES: &[&[u8]] = &[
+    b"tokentype",
+    b"tokenid",
+    b"tokenpolicies",
+    b"tokenttl",
+    b"tokenissuetime",
 ];
 
 /// The shortest text [`INLINE`] can match without an `=` (`xoxb-` and ten more).
@@ -305,14 +305,13 @@ fn is_secret_key(key: &str) -> bool {
         buf[n] = b.to_ascii_lowercase();
         n += 1;
     }
-    let Ok(k) = std::str::from_utf8(&buf[..n]) else {
-        return false;
-    };
+    // Compared as bytes: the names are ASCII, so no UTF-8 check is needed.
+    let k = &buf[..n];
     if is_secret_name(k) {
         return true;
     }
     // Every secret suffix ends in one of these letters.
-    matches!(k.as_bytes().last(), Some(b'n' | b't' | b'd' | b'y'))
+    matches!(k.last(), Some(b'n' | b't' | b'd' | b'y'))
         && SECRET_KEY_SUFFIXES.iter().any(|s| k.ends_with(s))
         && !NOT_SECRET_SUFFIXES.iter().any(|s| k.ends_with(s))
 }

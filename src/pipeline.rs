@@ -298,7 +298,8 @@ pub fn ingest(
 
 /// Frames one input and hands its records on in chunks of at most [`CHUNK`]
 /// records, or as soon as they hold [`CHUNK_BYTES`] (so a chunk holds at most that
-/// and one record more). Returns false once `send` does, the receiver being gone.
+/// and one record more). Returns false once `send` does (the receiver is gone or
+/// the run is stopping).
 fn frame_into_chunks(
     name: Arc<str>,
     reader: impl std::io::Read,

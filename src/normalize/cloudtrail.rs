@@ -40,8 +40,9 @@
 //!
 //! Braket: the task or hybrid-job ARN → job_id (a refused `CreateJob` gets the ARN
 //! it would have had, from region, account and `jobName`), the device ARN → backend,
-//! provider and hardware; a task's `jobToken` (fingerprinted) → session_id, shared by
-//! the tasks of one hybrid job; a job's instances, role and code → message.
+//! provider and hardware; a task's `jobToken` (fingerprinted, shared by the tasks of
+//! one hybrid job) → message, and session_id when the caller has no role session; a
+//! job's instances, role and code → message.
 
 use std::net::IpAddr;
 
@@ -715,8 +716,14 @@ fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
             e.job_id = text(v, "responseElements.quantumTaskArn");
             e.job_status = ok.then_some(JobStatus::Queued);
             // A task run by a hybrid job carries the job's token (fingerprinted by
-            // now): the tasks of one job share it, and it bills them to the job.
-            e.session_id = text(v, "requestParameters.jobToken");
+            // now): the tasks of one job share it, and it bills them to the job. The
+            // caller's role session, when there is one, stays the session.
+            if let Some(token) = text(v, "requestParameters.jobToken") {
+                e.message = Some(format!("task of a hybrid job (job token {token})"));
+                if e.session_id.is_none() {
+                    e.session_id = Some(token);
+                }
+            }
         }
         "CancelQuantumTask" => {
             e.action = "cancel".into();
@@ -1263,10 +1270,15 @@ mod tests {
         assert_eq!(e.user_kind, UserKind::Service);
         assert_eq!(e.src_ip, None);
         assert_eq!(e.client, Client::Service);
-        // Run by a hybrid job: its tasks share the job's (fingerprinted) token.
+        // Run by a hybrid job: the job's role session stays the session, and the
+        // job's (fingerprinted) token is named.
         assert_eq!(
             e.session_id.as_deref(),
-            Some("qfp:0a1b2c3d4e5f60718293a4b5")
+            Some("AROAEXAMPLEBRAKETJB1:BraketJob-111122223333-qaoa-run-7")
+        );
+        assert_eq!(
+            e.message.as_deref(),
+            Some("task of a hybrid job (job token qfp:0a1b2c3d4e5f60718293a4b5)")
         );
     }
 

@@ -141,12 +141,10 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
         // account what they acted as. The chain's order is not documented
         // reliably, so the person is found by kind, not by position.
         if e.user_kind == UserKind::Service
-            && let Some(person) = chain
-                .iter()
-                .find(|p| !p.starts_with('{') && principal_kind(p) == UserKind::Human)
+            && let Some(person) = delegating_person(pp)
         {
             e.roles.extend(e.user.take());
-            e.user = Some(strip_member_prefix(person).to_string());
+            e.user = Some(strip_member_prefix(&person).to_string());
             e.user_kind = UserKind::Human;
         }
     }
@@ -239,6 +237,21 @@ fn principal_kind(p: &str) -> UserKind {
     } else {
         UserKind::Unknown
     }
+}
+
+/// The person in the impersonation chain, if one is named. Only first-party
+/// principals count: a third party's claims are free-form, not an identity.
+fn delegating_person(pp: &Value) -> Option<String> {
+    get(pp, "authenticationInfo.serviceAccountDelegationInfo")?
+        .as_array()?
+        .iter()
+        .filter_map(|d| {
+            first_text(
+                d,
+                &["firstPartyPrincipal.principalEmail", "principalSubject"],
+            )
+        })
+        .find(|p| principal_kind(p) == UserKind::Human)
 }
 
 /// The principals of the impersonation chain, in the order the log lists them.
@@ -749,6 +762,17 @@ mod tests {
             Some("qlab-prod.svc.id.goog[jobs/runner]")
         );
         assert!(e.roles.is_empty());
+
+        // A third party's claims are kept in the message but name no actor.
+        let t = normalize_as(
+            "gcp_audit",
+            r#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"storage.googleapis.com","methodName":"storage.objects.get","authenticationInfo":{"principalEmail":"fed@qlab-prod.iam.gserviceaccount.com","serviceAccountDelegationInfo":[{"thirdPartyPrincipal":{"thirdPartyClaims":"bob@idp.example"}}]}},"insertId":"t-1","resource":{"type":"gcs_bucket","labels":{"project_id":"qlab-prod"}},"timestamp":"2026-11-10T11:00:00Z","logName":"projects/qlab-prod/logs/cloudaudit.googleapis.com%2Fdata_access"}"#,
+        );
+        assert_eq!(
+            t.user.as_deref(),
+            Some("fed@qlab-prod.iam.gserviceaccount.com")
+        );
+        assert_eq!(t.user_kind, UserKind::Service);
 
         let g = normalize_as(
             "gcp_audit",

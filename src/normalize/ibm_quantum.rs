@@ -102,7 +102,9 @@ fn is_job_record(record: &Value) -> bool {
     let program = obj.get("program").is_some_and(|p| p.get("id").is_some());
     let state = obj.get("state").is_some_and(|s| s.get("status").is_some());
     // A workload (`GET /workloads`) has neither: a flat `status` and a `mode`.
-    let workload = obj.contains_key("status") && obj.contains_key("mode");
+    let workload = obj.contains_key("status")
+        && obj.contains_key("mode")
+        && (obj.contains_key("backend") || obj.contains_key("instance"));
     obj.contains_key("id") && obj.contains_key("created") && (program || state || workload)
 }
 
@@ -684,6 +686,10 @@ mod tests {
         assert!(!f.detect(&serde_json::json!({"action": "iam-identity.apikey.create", "eventTime": "2025-01-01T00:00:00.00+0000", "initiator": {}})));
         assert!(!f.detect(&serde_json::json!({"id": "j", "itemType": "Job", "providerId": "ionq", "created": "x", "state": {"status": "x"}})));
         assert!(!f.detect(&serde_json::json!({"id": "j", "status": "Completed"})));
+        // A workload names its backend or instance; another API's object with an
+        // id, a creation time, a status and a mode (a checkout session) is not one.
+        assert!(f.detect(&serde_json::json!({"id": "w", "created": "2025-01-01T00:00:00Z", "status": "pending", "mode": "job", "backend": "ibm_fez"})));
+        assert!(!f.detect(&serde_json::json!({"id": "cs_1", "created": 1700000000, "mode": "payment", "status": "complete"})));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Who a job belongs to, for job records that do not say.
 //!
 //! Azure Quantum's job records (state snapshots with the run time and cost) name
-//! no user; its job audit log names who created the job. The per-user job rules
+//! no user before API version 2025-12-01-preview (`createdBy` since); its job
+//! audit log names who created the job. The per-user job rules
 //! (QPU share, off hours, retries) need the user on the snapshots, so the engine
 //! learns job id → owner from the job's creation (a `submit` naming a user), in
 //! time order, and gives a later event of the same job with no user that owner.

@@ -3,7 +3,8 @@
 //!
 //! - diagnostic-settings export (storage account / event hub `records`): `time`,
 //!   `resourceId`, `operationName` (`MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE`),
-//!   `category` (`Administrative`, `Policy`, `Security`, `ServiceHealth`, ...),
+//!   `category` (`Administrative`, `Policy`, `Security`, `ServiceHealth`, ...; the
+//!   storage / Event Hubs export may carry `Write`, `Delete` or `Action` there),
 //!   `resultType` (`Start`, `Accept`, `Success`, `Failure`), `resultSignature`
 //!   (`Succeeded.Created`, `Failed.Forbidden`), `callerIpAddress`, `correlationId`,
 //!   `identity` {`authorization` {`action`, `scope`, `evidence`}, `claims`}, `level`,
@@ -41,6 +42,11 @@ const CATEGORIES: &[&str] = &[
     "alert",
     "autoscale",
     "recommendation",
+    // The storage / Event Hubs export's own sample carries the operation type here
+    // (`Write`, `Delete`, `Action`); the category proper is `properties.eventCategory`.
+    "write",
+    "delete",
+    "action",
 ];
 
 impl Format for AzureActivity {
@@ -775,6 +781,7 @@ mod tests {
     fn detection() {
         let a = AzureActivity;
         assert!(a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "X/Y/WRITE", "category": "Administrative"})));
+        assert!(a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "category": "Write", "properties": {"eventCategory": "Administrative"}})));
         assert!(a.detect(&serde_json::json!({"eventTimestamp": "2025-01-01T00:00:00Z", "operationName": {"value": "x/y/write"}})));
         assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "SecretGet", "category": "AuditEvent"})));
         assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "Sign-in activity", "category": "SignInLogs"})));

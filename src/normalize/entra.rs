@@ -21,7 +21,7 @@
 //! Sign-ins (class authentication, action login):
 //! - `status.errorCode` (else `resultType`) 0 → success; any other code → failure with
 //!   `reason` "code: failureReason". Interrupts that are not a final verdict (MFA
-//!   required 50072/50074/50076/50079/50158, and 50097/50125/50140/50199) → outcome
+//!   required 50072/50074/50076/50079/50158, and 50058/50097/50125/50140/50199) → outcome
 //!   unknown with the reason kept: the sign-in continues in a following record, so
 //!   counting them as failures would turn every MFA login into a "failed login".
 //! - Service principal and managed identity sign-ins → `user_kind` service.
@@ -88,9 +88,11 @@ const SIGNIN_CATEGORIES: &[&str] = &[
 /// Sign-in error codes that interrupt a sign-in rather than end it: MFA required or
 /// being enrolled (50072, 50074, 50076, 50079, 50158), device authentication
 /// required (50097), password change / registration interrupt (50125), "keep me
-/// signed in" prompt (50140), CMSI interrupt (50199).
+/// signed in" prompt (50140), CMSI interrupt (50199), and a silent sign-in
+/// (`prompt=none`) that found no session, so the app must ask the user (50058): no
+/// credential was tried in any of them.
 const INTERRUPTS: &[i64] = &[
-    50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158, 50199,
+    50058, 50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158, 50199,
 ];
 
 /// Texts of common sign-in error codes, for records that carry only the code.
@@ -111,6 +113,7 @@ const ERROR_TEXTS: &[(i64, &str)] = &[
     ),
     (50126, "Invalid username or password"),
     (50140, "Keep me signed in interrupt"),
+    (50058, "Silent sign-in found no signed-in user"),
     (53003, "Access blocked by Conditional Access policies"),
     (700016, "Application not found in the directory"),
     (7000215, "Invalid client secret provided"),
@@ -945,6 +948,17 @@ mod tests {
             Some("50074: Strong Authentication is required.")
         );
         assert_eq!(interrupt.mfa, None, "MFA was required, not yet done");
+    }
+
+    #[test]
+    fn a_silent_sign_in_without_a_session_is_no_failed_login() {
+        let silent = r#"{"time":"2026-11-02T10:00:00Z","category":"SignInLogs","operationName":"Sign-in activity","resourceId":"/tenants/t/providers/Microsoft.aadiam","properties":{"id":"s-58","createdDateTime":"2026-11-02T10:00:00Z","userPrincipalName":"ada@contoso.example","ipAddress":"198.51.100.7","isInteractive":true,"status":{"errorCode":50058}}}"#;
+        let e = normalize_as("entra", silent);
+        assert_eq!(e.outcome, Outcome::Unknown);
+        assert_eq!(
+            e.reason.as_deref(),
+            Some("50058: Silent sign-in found no signed-in user")
+        );
     }
 
     #[test]

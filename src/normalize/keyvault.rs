@@ -127,10 +127,24 @@ impl Format for KeyVault {
             signature.as_deref(),
             text(record, "resultType").as_deref(),
         );
+        let no_token = description
+            .as_deref()
+            .is_none_or(|d| d.to_ascii_lowercase().contains("missing a bearer"));
         if ev.outcome == Outcome::Failure {
             ev.reason = Some(reason(status, signature.as_deref(), description.as_deref()));
         } else {
             ev.message = description;
+        }
+        // Every Azure SDK client opens with a request that carries no token and is
+        // answered 401 with the challenge that says where to get one ("Request is
+        // missing a Bearer or PoP token."): that handshake is no refused caller. A
+        // token that was presented and failed validation stays a failure.
+        if status == Some(401) && ev.user.is_none() && ev.user_id.is_none() && no_token {
+            ev.outcome = Outcome::Unknown;
+            ev.reason = Some(
+                "401 without a token: the authentication challenge a client receives before it signs in"
+                    .to_string(),
+            );
         }
         Ok(ev)
     }
@@ -589,6 +603,18 @@ mod tests {
         );
         assert_eq!(auth.user, None);
         assert_eq!(auth.src_ip.as_deref(), Some("192.0.2.77"));
+    }
+
+    #[test]
+    fn the_token_challenge_every_client_starts_with_is_no_failed_login() {
+        let challenge = r#"{"time":"2026-11-11T09:20:00Z","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV","operationName":"Authentication","category":"AuditEvent","resultType":"Success","resultSignature":"Unauthorized","resultDescription":"Request is missing a Bearer or PoP token.","callerIpAddress":"192.0.2.78","properties":{"clientInfo":"azsdk-python-keyvault-secrets/4.8.0 Python/3.11","httpStatusCode":401}}"#;
+        let e = normalize_as("keyvault", challenge);
+        assert_eq!(e.outcome, Outcome::Unknown);
+        assert!(
+            e.reason.as_deref().unwrap().contains("challenge"),
+            "{:?}",
+            e.reason
+        );
     }
 
     #[test]

@@ -145,9 +145,11 @@ impl Format for AzureActivity {
         // Who.
         let claims = Claims::of(record);
         fill_identity(&mut ev, &claims);
+        // `caller` is the UPN or SPN: it names the actor when the claims do not, or
+        // name a person only by object id.
         let caller = text(record, "caller");
-        if ev.user.is_none()
-            && let Some(c) = caller
+        if let Some(c) = caller
+            && (ev.user.is_none() || (c.contains('@') && ev.user == ev.user_id))
         {
             ev.user_kind = if c.contains('@') {
                 UserKind::Human
@@ -836,6 +838,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_user_token_without_a_upn_names_the_caller() {
+        // The role-assignment delete of the fixtures, with its token's UPN claim gone
+        // and the scope claim of a user token in its place.
+        let mut v = fixture("azure_activity/activity.jsonl").remove(3);
+        let claims = v["claims"].as_object_mut().unwrap();
+        claims.remove("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn");
+        claims.insert(
+            "http://schemas.microsoft.com/identity/claims/scope".into(),
+            "user_impersonation".into(),
+        );
+        let e = normalize_as("azure_activity", &v.to_string());
+        assert_eq!(e.user.as_deref(), Some("bob@contoso-quantum.example"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(
+            e.user_id.as_deref(),
+            Some("6e5d4c3b-2a19-4807-b6a5-948372615048")
+        );
     }
 
     #[test]

@@ -451,9 +451,11 @@ pub(super) fn fill_identity(ev: &mut NormalizedEvent, claims: &Claims) {
     if claims.is_empty() {
         return;
     }
+    // Activity claims name `unique_name` by its URI (`.../identity/claims/name`).
     let upn = claims
         .get("upn")
         .or_else(|| claims.get("unique_name"))
+        .or_else(|| claims.get("name").filter(|n| n.contains('@')))
         .map(|u| match u.rsplit_once('#') {
             // `live.com#user@outlook.com` for guest and Microsoft accounts.
             Some((_, rest)) if rest.contains('@') => rest.to_string(),
@@ -465,9 +467,17 @@ pub(super) fn fill_identity(ev: &mut NormalizedEvent, claims: &Claims) {
         .is_some_and(|t| t.eq_ignore_ascii_case("app"));
     ev.user_id = claims.get("objectidentifier").or_else(|| claims.get("oid"));
     ev.tenant = claims.get("tenantid").or_else(|| claims.get("tid"));
+    // Only a token issued to a user carries scopes (`scp`); an app's has roles.
+    let delegated = claims.get("scp").or_else(|| claims.get("scope")).is_some();
     match (upn, app) {
         (Some(u), _) if !app_only => {
             ev.user = Some(u);
+            ev.user_kind = UserKind::Human;
+        }
+        // A user token without a UPN (`upn` is sent only "if applicable"): the
+        // person is known by object id, and the app is only what they used.
+        (None, Some(a)) if delegated && !app_only => {
+            ev.user = ev.user_id.clone().or(Some(a));
             ev.user_kind = UserKind::Human;
         }
         (_, Some(a)) => {
@@ -484,7 +494,12 @@ pub(super) fn fill_identity(ev: &mut NormalizedEvent, claims: &Claims) {
         .get("authnmethodsreferences")
         .or_else(|| claims.get("amr"))
     {
-        ev.mfa = Some(amr.to_ascii_lowercase().contains("mfa"));
+        // Whole method names only: `wiaormfa` ("Windows or MFA") is no proof of MFA.
+        let amr = amr.to_ascii_lowercase();
+        ev.mfa = Some(
+            amr.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|m| m == "mfa" || m == "ngcmfa"),
+        );
     }
 }
 
@@ -603,6 +618,31 @@ mod tests {
         );
         assert_eq!(auth.user, None);
         assert_eq!(auth.src_ip.as_deref(), Some("192.0.2.77"));
+    }
+
+    #[test]
+    fn a_user_token_without_a_upn_is_still_a_person() {
+        let read = |claim: &str| {
+            normalize_as(
+                "keyvault",
+                &format!(
+                    r#"{{"time":"2026-11-11T09:20:00Z","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV","operationName":"SecretGet","category":"AuditEvent","resultType":"Success","resultSignature":"OK","callerIpAddress":"192.0.2.78","identity":{{"claim":{claim}}},"properties":{{"id":"https://kv.vault.azure.net/secrets/ionq-api-key/1","httpStatusCode":200}}}}"#
+                ),
+            )
+        };
+        // Scopes mean a token issued to a user; the object id names the person.
+        let e = read(
+            r#"{"http://schemas.microsoft.com/identity/claims/objectidentifier":"7d1f-oid","appid":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","http://schemas.microsoft.com/identity/claims/scope":"user_impersonation","amr":"wiaormfa"}"#,
+        );
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.user.as_deref(), Some("7d1f-oid"));
+        assert_eq!(e.mfa, Some(false), "Windows-or-MFA proves no MFA");
+        // Without scopes, the same token is the app's own.
+        let app = read(r#"{"oid":"9e2a-sp","appid":"0f3c-app","idtyp":"app"}"#);
+        assert_eq!(app.user_kind, UserKind::Service);
+        assert_eq!(app.user.as_deref(), Some("0f3c-app"));
+        let mfa = read(r#"{"upn":"ada@contoso.example","amr":"[\"pwd\",\"mfa\"]"}"#);
+        assert_eq!(mfa.mfa, Some(true));
     }
 
     #[test]

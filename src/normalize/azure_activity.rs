@@ -137,7 +137,10 @@ impl Format for AzureActivity {
         ev.project = first_text(record, &["subscriptionId", "_SubscriptionId"])
             .map(|s| s.to_ascii_lowercase())
             .or_else(|| resource_id.as_deref().and_then(subscription_of));
-        ev.region = text(record, "location").filter(|l| !l.eq_ignore_ascii_case("global"));
+        // `location` is where Azure processed the event; the resource's own region,
+        // when the record has it, is the better answer to "where".
+        ev.region = first_text(record, &["properties.resourceLocation", "location"])
+            .filter(|l| !l.eq_ignore_ascii_case("global"));
         ev.request_id = text(record, "correlationId");
         ev.source_id = text(record, "eventDataId");
         ev.message = text(record, "description").or_else(|| text(record, "resultDescription"));
@@ -841,7 +844,7 @@ mod tests {
     }
 
     #[test]
-    fn a_user_token_without_a_upn_names_the_caller() {
+    fn a_user_token_without_a_upn_names_the_caller_and_the_resource_its_region() {
         // The role-assignment delete of the fixtures, with its token's UPN claim gone
         // and the scope claim of a user token in its place.
         let mut v = fixture("azure_activity/activity.jsonl").remove(3);
@@ -851,7 +854,11 @@ mod tests {
             "http://schemas.microsoft.com/identity/claims/scope".into(),
             "user_impersonation".into(),
         );
+        // Azure processed the event in one region; the resource lives in another.
+        v["location"] = "eastus".into();
+        v["properties"]["resourceLocation"] = "westeurope".into();
         let e = normalize_as("azure_activity", &v.to_string());
+        assert_eq!(e.region.as_deref(), Some("westeurope"));
         assert_eq!(e.user.as_deref(), Some("bob@contoso-quantum.example"));
         assert_eq!(e.user_kind, UserKind::Human);
         assert_eq!(

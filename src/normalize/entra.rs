@@ -601,7 +601,11 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
     }
 
     // Outcome.
-    let result = v.text(&["result"]).unwrap_or_default().to_ascii_lowercase();
+    // The diagnostic export also documents a top-level `resultType`.
+    let result = v
+        .text(&["result", "resultType"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     e.outcome = match result.as_str() {
         // Azure Monitor writes Graph's operationResult as a number: 0 success, 1 failure.
         "success" | "succeeded" | "true" | "0" => Outcome::Success,
@@ -989,6 +993,13 @@ mod tests {
         assert_eq!(e.target_user.as_deref(), Some("eve@contoso.example"));
         assert_eq!(e.outcome, Outcome::Success);
         assert_eq!(e.src_ip, None, "Azure's \"<null>\" is no address");
+        // With no `result` in the properties, the export's own `resultType` tells.
+        let failed = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-02T10:00:00Z","category":"AuditLogs","operationName":"Add owner to application","resultType":"Failure","resultDescription":"Insufficient privileges","resourceId":"/tenants/t/providers/Microsoft.aadiam","properties":{"id":"a-2","activityDisplayName":"Add owner to application","activityDateTime":"2026-11-02T10:00:00Z","initiatedBy":{"user":{"userPrincipalName":"mallory@contoso.example"}},"targetResources":[{"type":"User","userPrincipalName":"eve@contoso.example"}]}}"#,
+        );
+        assert_eq!(failed.outcome, Outcome::Failure);
+        assert_eq!(failed.reason.as_deref(), Some("Insufficient privileges"));
     }
 
     #[test]

@@ -217,7 +217,8 @@ fn object_verb(rest: &str) -> &'static str {
         ("sign", "sign"),
         ("verify", "verify"),
     ];
-    if rest.starts_with("list") {
+    // `SecretListVersions`, and `CertificateIssuersList` / `ContactsList` too.
+    if rest.starts_with("list") || rest.ends_with("list") {
         "list"
     } else if rest.starts_with("get")
         || rest.ends_with("get")
@@ -242,6 +243,8 @@ fn object_verb(rest: &str) -> &'static str {
         "put",
         "patch",
         "regenerate",
+        "enroll",
+        "renew",
     ]
     .iter()
     .any(|w| rest.starts_with(w) || rest.ends_with(w))
@@ -728,6 +731,14 @@ mod tests {
             (Class::SecretAccess, "delete")
         );
         assert_eq!(classify("VaultList"), (Class::ApiActivity, "list"));
+        for (op, verb) in [
+            ("CertificateIssuersList", "list"),
+            ("CertificateContactsList", "list"),
+            ("CertificateEnroll", "write"),
+            ("CertificateRenew", "write"),
+        ] {
+            assert_eq!(classify(op), (Class::SecretAccess, verb), "{op}");
+        }
         assert_eq!(classify("VaultPatch"), (Class::ApiActivity, "update"));
         assert_eq!(classify("VaultDelete"), (Class::ApiActivity, "delete"));
         assert_eq!(

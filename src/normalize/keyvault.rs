@@ -408,6 +408,15 @@ impl Claims {
                 _ => {}
             }
         }
+        // AZKVAuditLogs' `Identity` column is dynamic: an export may carry it as
+        // JSON text (`{"claim": {...}}`).
+        if map.is_empty()
+            && let Some(Value::String(s)) = get(record, "identity")
+            && let Ok(Value::Object(mut outer)) = serde_json::from_str::<Value>(s)
+            && let Some(Value::Object(m)) = outer.remove("claim").or_else(|| outer.remove("claims"))
+        {
+            map.extend(m);
+        }
         if let Some(obj) = record.as_object() {
             for (k, v) in obj {
                 if let Some(rest) = k.strip_prefix("identity_claim_") {
@@ -646,6 +655,16 @@ mod tests {
         assert_eq!(app.user.as_deref(), Some("0f3c-app"));
         let mfa = read(r#"{"upn":"ada@contoso.example","amr":"[\"pwd\",\"mfa\"]"}"#);
         assert_eq!(mfa.mfa, Some(true));
+    }
+
+    #[test]
+    fn an_identity_column_exported_as_json_text_still_names_the_caller() {
+        let e = normalize_as(
+            "keyvault",
+            r#"{"TimeGenerated":"2026-11-11T09:20:00Z","Type":"AZKVAuditLogs","OperationName":"SecretGet","ResultType":"Success","ResultSignature":"OK","CallerIpAddress":"192.0.2.78","HttpStatusCode":200,"_ResourceId":"/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv","Identity":"{\"claim\":{\"upn\":\"ada@contoso.example\",\"oid\":\"7d1f-oid\"}}"}"#,
+        );
+        assert_eq!(e.user.as_deref(), Some("ada@contoso.example"));
+        assert_eq!(e.user_kind, UserKind::Human);
     }
 
     #[test]

@@ -77,8 +77,19 @@ impl Format for Vault {
 
         // Identity: the top-level `auth` is the caller; a login or token-create
         // response also carries the token it issued in `response.auth`.
-        let caller = get(record, "auth").filter(|a| a.as_object().is_some_and(|m| !m.is_empty()));
-        let issued = get(record, "response.auth");
+        // Vault writes an `auth` on every entry, with `token_type` at least, and a
+        // login still waiting for its second factor answers with an `auth` that holds
+        // only the MFA requirement: neither names a token.
+        let holds = |a: &&Value, keys: &[&str]| keys.iter().any(|k| text(a, k).is_some());
+        let caller = get(record, "auth").filter(|a| {
+            holds(
+                a,
+                &["accessor", "client_token", "display_name", "entity_id"],
+            ) || text(a, "token_type").is_some_and(|t| t.eq_ignore_ascii_case("root"))
+        });
+        let issued =
+            get(record, "response.auth").filter(|a| holds(a, &["accessor", "client_token"]));
+        let mfa_pending = get(record, "response.auth.mfa_requirement").is_some();
         let is_login = route.class == Class::Authentication && route.action == "login";
         // For a login the issued token is the one the user goes on to act with.
         let actor = if is_login {
@@ -195,7 +206,14 @@ impl Format for Vault {
         {
             // A login answered without a token (e.g. an MFA challenge still pending).
             ev.outcome = Outcome::Unknown;
-            ev.reason = Some("login response carries no token".to_string());
+            ev.reason = Some(
+                if mfa_pending {
+                    "login waits for its second factor (MFA required): no token yet"
+                } else {
+                    "login response carries no token"
+                }
+                .to_string(),
+            );
         }
         Ok(ev)
     }
@@ -850,6 +868,24 @@ mod tests {
         assert_eq!((e.action.as_str(), e.outcome), ("login", Outcome::Failure));
         assert_eq!(e.reason.as_deref(), Some("error response (HMAC'd)"));
         assert_eq!(e.user.as_deref(), Some("mallory"));
+    }
+
+    #[test]
+    fn a_login_waiting_for_its_second_factor_is_no_successful_login() {
+        // Vault answers a password that needs MFA with an `auth` that holds only the
+        // requirement (and the `token_type` every entry carries): no token yet.
+        let e = normalize_as(
+            "vault",
+            r#"{"time":"2026-11-10T03:00:00Z","type":"response","auth":{"token_type":"default"},"request":{"id":"r-2","operation":"update","mount_type":"userpass","path":"auth/userpass/login/alice","remote_address":"198.51.100.77"},"response":{"mount_type":"userpass","auth":{"token_type":"default","mfa_requirement":{"mfa_request_id":"5f0e","mfa_constraints":{"totp":{"any":[{"type":"totp","id":"m-1"}]}}}}}}"#,
+        );
+        assert_eq!((e.action.as_str(), e.outcome), ("login", Outcome::Unknown));
+        assert_eq!(e.user.as_deref(), Some("alice"));
+        assert_eq!(e.token_id, None);
+        assert!(
+            e.reason.as_deref().unwrap().contains("MFA"),
+            "{:?}",
+            e.reason
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! CloudTrail files (`{"Records": [...]}`), Azure Monitor exports
 //! (`{"records": [...]}`), Graph and ARM list responses (`{"value": [...]}`),
 //! Okta event hooks (`{"data": {"events": [...]}}`), GCP `entries:list`
-//! (`{"entries": [...]}`), IBM Quantum job and workload lists (`{"jobs": [...]}`, `{"workloads": [...]}`) and bare
-//! arrays are opened here, keeping each inner record's exact bytes.
+//! (`{"entries": [...]}`), IBM Quantum job and workload lists (`{"jobs": [...]}`,
+//! `{"workloads": [...]}`), EventBridge's CloudTrail events (`{"detail-type": "AWS API
+//! Call via CloudTrail", "detail": {...}}`, one record) and bare arrays are opened
+//! here, keeping each inner record's exact bytes.
 
 use std::borrow::Cow;
 
@@ -63,6 +65,14 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
             {
                 // IBM Quantum Platform's newer list (`GET /workloads`).
                 Some(&["workloads"])
+            } else if map
+                .get("detail-type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with("via CloudTrail"))
+                && map.get("detail").is_some_and(Value::is_object)
+            {
+                // EventBridge carries one CloudTrail record in `detail`.
+                Some(&["detail"])
             } else {
                 None
             }
@@ -125,7 +135,11 @@ fn open_into(
     for key in path {
         items = items.get_mut(*key).map(Value::take).unwrap_or(Value::Null);
     }
-    let Value::Array(items) = items else { return };
+    let items = match items {
+        Value::Array(items) => items,
+        // An envelope of one record (EventBridge's `detail`).
+        one => vec![one],
+    };
     for (item, item_raw) in items.into_iter().zip(items_raw) {
         open_into(item, item_raw, depth + 1, out);
     }
@@ -138,6 +152,9 @@ fn raw_at(raw: &RawValue, path: &[&str]) -> Option<Vec<Box<RawValue>>> {
         let map: std::collections::HashMap<String, Box<RawValue>> =
             serde_json::from_str(cur.get()).ok()?;
         cur = map.into_iter().find(|(k, _)| k == key)?.1;
+    }
+    if cur.get().starts_with('{') {
+        return Some(vec![cur]);
     }
     serde_json::from_str(cur.get()).ok()
 }
@@ -153,6 +170,18 @@ mod tests {
             .into_iter()
             .map(|(_, raw)| raw.into_owned())
             .collect()
+    }
+
+    #[test]
+    fn an_eventbridge_event_yields_its_cloudtrail_record() {
+        let inner = r#"{"eventVersion":"1.09","eventName":"GetSecretValue","eventSource":"secretsmanager.amazonaws.com"}"#;
+        let got = open_str(&format!(
+            r#"{{"version":"0","id":"6f1c","detail-type":"AWS API Call via CloudTrail","source":"aws.secretsmanager","account":"111122223333","time":"2026-11-10T03:00:00Z","region":"us-east-1","resources":[],"detail":{inner}}}"#
+        ));
+        assert_eq!(got, [inner]);
+        // Another EventBridge event is no envelope: it stays whole.
+        let other = r#"{"detail-type":"EC2 Instance State-change Notification","detail":{"state":"running"}}"#;
+        assert_eq!(open_str(other), [other]);
     }
 
     #[test]

@@ -207,6 +207,13 @@ fn error_outcome(v: &Value) -> (Outcome, Option<String>) {
     match code.as_deref() {
         Some(c) if c.ends_with("DryRunOperation") => (Outcome::Success, reason),
         Some(_) => (Outcome::Failure, reason),
+        // A service event (Secrets Manager's RotationFailed) reports its failure
+        // in errorMessage alone.
+        None if msg.is_some()
+            && text(v, "eventType").is_some_and(|t| t.eq_ignore_ascii_case("AwsServiceEvent")) =>
+        {
+            (Outcome::Failure, reason)
+        }
         None => (Outcome::Success, reason),
     }
 }
@@ -624,8 +631,10 @@ fn secrets_manager(v: &Value, name: &str, e: &mut NormalizedEvent) {
         | "CreateSecret"
         | "UpdateSecretVersionStage"
         | "RestoreSecret" => "write",
-        "DeleteSecret" => "delete",
-        "RotateSecret" | "CancelRotateSecret" => "rotate",
+        "DeleteSecret" | "StartSecretVersionDelete" | "EndSecretVersionDelete" => "delete",
+        // The last four are service events Secrets Manager logs during a rotation.
+        "RotateSecret" | "CancelRotateSecret" | "RotationStarted" | "RotationSucceeded"
+        | "RotationFailed" | "RotationAbandoned" => "rotate",
         "PutResourcePolicy"
         | "DeleteResourcePolicy"
         | "TagResource"
@@ -635,7 +644,9 @@ fn secrets_manager(v: &Value, name: &str, e: &mut NormalizedEvent) {
             e.resource = secret_resource(v);
             return;
         }
-        _ => "",
+        // Other calls (GetRandomPassword, ValidateResourcePolicy, ...) touch no
+        // secret: they stay API activity.
+        _ => return,
     };
     e.class = Class::SecretAccess;
     e.action = action.to_string();
@@ -649,6 +660,8 @@ fn secret_resource(v: &Value) -> Option<String> {
             "requestParameters.secretId",
             "responseElements.arn",
             "requestParameters.name",
+            // Rotation service events name the secret here.
+            "additionalEventData.SecretId",
         ],
     ) {
         return Some(id);
@@ -1698,6 +1711,29 @@ mod tests {
         assert_eq!(first.src_ip.as_deref(), Some("1.2.3.4"));
         assert_eq!(first.client, Client::Console);
         assert_eq!(first.mfa, Some(true));
+    }
+
+    #[test]
+    fn a_failed_rotation_is_a_failure_and_a_random_password_no_secret_read() {
+        let rotation = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.08","userIdentity":{"accountId":"111122223333","invokedBy":"secretsmanager.amazonaws.com"},"eventTime":"2026-11-10T03:00:00Z","eventSource":"secretsmanager.amazonaws.com","eventName":"RotationFailed","awsRegion":"us-east-1","sourceIPAddress":"secretsmanager.amazonaws.com","userAgent":"secretsmanager.amazonaws.com","errorMessage":"A previous rotation isn't complete. That rotation will be reattempted.","requestParameters":null,"responseElements":null,"additionalEventData":{"SecretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:ionq-key-AbCdEf"},"eventID":"rot-1","readOnly":false,"eventType":"AwsServiceEvent","managementEvent":true,"recipientAccountId":"111122223333"}"#,
+        );
+        assert_eq!(
+            (rotation.class, rotation.action.as_str()),
+            (Class::SecretAccess, "rotate")
+        );
+        assert_eq!(rotation.outcome, Outcome::Failure);
+        assert_eq!(
+            rotation.resource.as_deref(),
+            Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:ionq-key-AbCdEf")
+        );
+        let random = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"eventTime":"2026-11-10T03:00:00Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetRandomPassword","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.9","userAgent":"aws-cli/2.15.0","requestParameters":{"passwordLength":32},"responseElements":null,"eventID":"rnd-1","eventType":"AwsApiCall","recipientAccountId":"111122223333"}"#,
+        );
+        assert_eq!(random.class, Class::ApiActivity);
+        assert_eq!(random.outcome, Outcome::Success);
     }
 
     #[test]

@@ -179,9 +179,18 @@ impl Format for Okta {
                         .iter()
                         .all(|n| n.eq_ignore_ascii_case("password"))
             };
-        let mfa_verified = et == "user.authentication.auth_via_mfa"
-            || et.starts_with("user.mfa.okta_verify")
-            || matches!(credential.as_deref(), Some("OTP" | "SMS"));
+        // "User rejected Okta push verify": a refused second factor (push fatigue
+        // shows as a run of these), whatever result the record carries.
+        let denied_push = et.starts_with("user.mfa.okta_verify.deny_push");
+        if denied_push {
+            e.outcome = Outcome::Failure;
+            e.reason
+                .get_or_insert_with(|| "user rejected the Okta Verify push".to_string());
+        }
+        let mfa_verified = !denied_push
+            && (et == "user.authentication.auth_via_mfa"
+                || et.starts_with("user.mfa.okta_verify")
+                || matches!(credential.as_deref(), Some("OTP" | "SMS")));
         if mfa_verified && !password_factor && e.outcome == Outcome::Success {
             e.mfa = Some(true);
         }
@@ -379,7 +388,8 @@ pub(crate) fn classify(event_type: &str) -> (Class, String) {
         };
         return (Class::RoleChange, s(action));
     }
-    if e.starts_with("app.oauth2.") || e.contains("token") {
+    // `user.account.unlock_token` is an account unlock, not a token event.
+    if e.starts_with("app.oauth2.") || (e.contains("token") && !e.starts_with("user.account.")) {
         let action = if e.contains("revoke") {
             s("revoke")
         } else if e.contains("reuse") {
@@ -698,6 +708,21 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_push_is_a_refused_factor_not_a_verified_one() {
+        let json = r#"{"uuid":"p-1","published":"2026-11-10T03:00:00Z","eventType":"user.mfa.okta_verify.deny_push",
+            "displayMessage":"User rejected Okta push verify","actor":{"alternateId":"alice@qlab.example","type":"User"},
+            "outcome":{"result":"SUCCESS","reason":null},"authenticationContext":{"externalSessionId":"s-9"},
+            "client":{"ipAddress":"198.51.100.77"}}"#;
+        let e = normalize_as("okta", json);
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.mfa, None);
+        assert_eq!(
+            e.reason.as_deref(),
+            Some("user rejected the Okta Verify push")
+        );
+    }
+
+    #[test]
     fn ip_address_actor_is_a_source_not_a_user() {
         let json = r#"{"uuid":"t-1","published":"2024-07-12T01:00:00Z","eventType":"security.threat.detected",
             "actor":{"id":"192.0.2.200","type":"IP address","alternateId":"192.0.2.200","displayName":null},
@@ -790,6 +815,7 @@ mod tests {
         let cases = [
             ("user.session.end", Class::Authentication, "logout"),
             ("user.authentication.sso", Class::Authentication, "login"),
+            ("user.account.unlock_token", Class::Account, "unlock"),
             (
                 "user.authentication.auth_via_IDP",
                 Class::Authentication,

@@ -67,7 +67,14 @@ impl Format for Vault {
             .or_else(|| text(record, "response.mount_type"))
             .map(|m| m.to_ascii_lowercase());
 
-        let route = classify(path.as_deref(), operation.as_deref(), mount_type.as_deref());
+        let route_path = path
+            .as_deref()
+            .map(|p| fold_auth_mount(p, text(record, "request.mount_point").as_deref()));
+        let route = classify(
+            route_path.as_deref(),
+            operation.as_deref(),
+            mount_type.as_deref(),
+        );
         let mut ev = NormalizedEvent::new(Source::Vault, time, route.class, route.action);
         ev.operation = operation.clone();
         ev.resource = path.clone();
@@ -269,6 +276,20 @@ fn is_write(op: Option<&str>) -> bool {
 }
 
 /// Decides class and action from the request path and operation.
+/// A path on an auth method mounted several levels deep (`auth/kubernetes/prod/`,
+/// named by `request.mount_point`) with its mount folded into one segment
+/// (`auth/kubernetes-prod/login`, as Vault names such a mount in display names), so
+/// that the route table, written for `auth/<mount>/...`, reads it.
+fn fold_auth_mount(path: &str, mount_point: Option<&str>) -> String {
+    let folded = mount_point.and_then(|m| {
+        let inner = m.strip_prefix("auth/")?.trim_end_matches('/');
+        let rest = path.strip_prefix(m.trim_end_matches('/'))?;
+        (inner.contains('/') && (rest.is_empty() || rest.starts_with('/')))
+            .then(|| format!("auth/{}{rest}", inner.replace('/', "-")))
+    });
+    folded.unwrap_or_else(|| path.to_string())
+}
+
 fn classify(path: Option<&str>, op: Option<&str>, mount_type: Option<&str>) -> Route {
     let Some(path) = path.filter(|p| !p.is_empty()) else {
         return Route::new(Class::ApiActivity, verb(op));
@@ -885,6 +906,26 @@ mod tests {
             e.reason.as_deref().unwrap().contains("MFA"),
             "{:?}",
             e.reason
+        );
+    }
+
+    #[test]
+    fn a_login_on_an_auth_method_mounted_deeper_is_a_login() {
+        let e = normalize_as(
+            "vault",
+            r#"{"time":"2026-11-10T03:00:00Z","type":"response","auth":{"token_type":"default"},"request":{"id":"r-3","operation":"update","mount_type":"ldap","mount_point":"auth/ldap/corp/","path":"auth/ldap/corp/login/Alice","remote_address":"198.51.100.77"},"error":"invalid credentials"}"#,
+        );
+        assert_eq!(
+            (e.class, e.action.as_str()),
+            (Class::Authentication, "login")
+        );
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.user.as_deref(), Some("alice"));
+        // The stored path is the one Vault logged.
+        assert_eq!(e.resource.as_deref(), Some("auth/ldap/corp/login/Alice"));
+        assert_eq!(
+            fold_auth_mount("auth/approle/login", Some("auth/approle/")),
+            "auth/approle/login"
         );
     }
 

@@ -1,5 +1,6 @@
-//! AWS CloudTrail records: one element of a trail file's `Records` array (the
-//! envelope is opened in `envelope.rs`), an EventBridge-less CloudTrail Lake row,
+//! AWS CloudTrail records: one element of a trail file's `Records` array, or the
+//! `detail` of an EventBridge event (both envelopes are opened in `envelope.rs`), a
+//! CloudTrail Lake row,
 //! or the same record after a log shipper (Logstash adds `@timestamp`/`@version`,
 //! Panther adds `p_*` fields and may lower-case keys).
 //!
@@ -38,6 +39,10 @@
 //! IAM policy/group/role changes (role_change), IAM users and login profiles
 //! (account); everything else is api_activity with a verb taken from the event name.
 //!
+//! Insights events (`eventType: AwsCloudTrailInsight`) name no caller: the call they
+//! are about → operation and service, action `insight`, outcome unknown, the
+//! insight type, state and rates → message.
+//!
 //! Braket: the task or hybrid-job ARN → job_id (a refused `CreateJob` gets the ARN
 //! it would have had, from region, account and `jobName`), the device ARN → backend,
 //! provider and hardware; a task's `jobToken` (fingerprinted, shared by the tasks of
@@ -49,7 +54,7 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use super::fields::{
-    boolean, client_from_user_agent, first_text, get, int, require_text, require_time, text,
+    boolean, client_from_user_agent, first_text, float, get, int, require_text, require_time, text,
 };
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
@@ -95,6 +100,9 @@ impl Format for CloudTrail {
         if get(record, "p_log_type").and_then(Value::as_str) == Some("AWS.CloudTrail") {
             return true;
         }
+        if is_insight(record) {
+            return true;
+        }
         // Azure Activity records carry `eventName` too, but as an object.
         if !get(record, "eventName").is_some_and(Value::is_string) {
             return false;
@@ -110,7 +118,53 @@ impl Format for CloudTrail {
     }
 }
 
+/// A CloudTrail Insights event: unusual API call or error rates, no caller.
+fn is_insight(v: &Value) -> bool {
+    text(v, "eventType").is_some_and(|t| t == "AwsCloudTrailInsight")
+        && get(v, "insightDetails").is_some_and(Value::is_object)
+}
+
+/// An Insights event: the call it is about (`insightDetails.eventName`,
+/// `eventSource`) as operation and service, and what was unusual, when it
+/// started or ended, as message. It names no caller and has no outcome.
+fn insight(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    let time = event_time(v)?;
+    let mut e = NormalizedEvent::new(Source::CloudTrail, time, Class::ApiActivity, "insight");
+    e.operation = text(v, "insightDetails.eventName");
+    e.service = text(v, "insightDetails.eventSource");
+    e.source_id = text(v, "eventID");
+    e.region = text(v, "awsRegion");
+    e.project = text(v, "recipientAccountId");
+    e.outcome = Outcome::Unknown;
+    let kind = text(v, "insightDetails.insightType").unwrap_or_else(|| "Insight".into());
+    let state = text(v, "insightDetails.state").unwrap_or_default();
+    let about = e.operation.as_deref().unwrap_or("calls");
+    let mut message = format!("{kind} {state}: {about}");
+    if let (Some(seen), Some(usual)) = (
+        float(
+            v,
+            "insightDetails.insightContext.statistics.insight.average",
+        ),
+        float(
+            v,
+            "insightDetails.insightContext.statistics.baseline.average",
+        ),
+    ) {
+        message.push_str(&format!(
+            " at {seen} a minute against a baseline of {usual}"
+        ));
+    }
+    if let Some(code) = text(v, "insightDetails.errorCode") {
+        message.push_str(&format!(" (error {code})"));
+    }
+    e.message = Some(message);
+    Ok(e)
+}
+
 fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    if is_insight(v) {
+        return insight(v);
+    }
     let name = require_text(v, "eventName")?;
     let time = event_time(v)?;
     let service = text(v, "eventSource");
@@ -1734,6 +1788,28 @@ mod tests {
         );
         assert_eq!(random.class, Class::ApiActivity);
         assert_eq!(random.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn an_insights_event_names_the_unusual_call() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.07","eventTime":"2026-11-10T03:00:00Z","awsRegion":"us-east-1","eventID":"ins-1","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"sh-1","insightDetails":{"state":"Start","eventSource":"braket.amazonaws.com","eventName":"CreateQuantumTask","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":0.5},"insight":{"average":42.0},"insightDuration":3}}},"eventCategory":"Insight"}"#,
+        );
+        assert_eq!(
+            (e.class, e.action.as_str()),
+            (Class::ApiActivity, "insight")
+        );
+        assert_eq!(e.operation.as_deref(), Some("CreateQuantumTask"));
+        assert_eq!(e.service.as_deref(), Some("braket.amazonaws.com"));
+        assert_eq!(e.outcome, Outcome::Unknown);
+        assert_eq!(e.user, None);
+        assert_eq!(
+            e.message.as_deref(),
+            Some(
+                "ApiCallRateInsight Start: CreateQuantumTask at 42 a minute against a baseline of 0.5"
+            )
+        );
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! (`{"records": [...]}`), Graph and ARM list responses (`{"value": [...]}`),
 //! Okta event hooks (`{"data": {"events": [...]}}`), GCP `entries:list`
 //! (`{"entries": [...]}`), IBM Quantum job and workload lists (`{"jobs": [...]}`,
-//! `{"workloads": [...]}`), EventBridge's CloudTrail events (`{"detail-type": "AWS API
-//! Call via CloudTrail", "detail": {...}}`, one record) and bare arrays are opened
-//! here, keeping each inner record's exact bytes.
+//! `{"workloads": [...]}`), CloudTrail's event history (LookupEvents:
+//! `{"Events": [{"CloudTrailEvent": "<the record as JSON text>"}]}`, where the
+//! record inside is the item), EventBridge's CloudTrail events (`{"detail-type":
+//! "AWS API Call via CloudTrail", "detail": {...}}`, one record) and bare arrays
+//! are opened here, keeping each inner record's exact bytes.
 
 use std::borrow::Cow;
 
@@ -65,6 +67,9 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
             {
                 // IBM Quantum Platform's newer list (`GET /workloads`).
                 Some(&["workloads"])
+            } else if is_array("Events") && (map.len() == 1 || map.contains_key("NextToken")) {
+                // CloudTrail's LookupEvents (event history) response.
+                Some(&["Events"])
             } else if map
                 .get("detail-type")
                 .and_then(Value::as_str)
@@ -141,6 +146,20 @@ fn open_into(
         one => vec![one],
     };
     for (item, item_raw) in items.into_iter().zip(items_raw) {
+        // A LookupEvents item holds the whole CloudTrail record as JSON text.
+        if let Some((inner, inner_raw)) = item
+            .get("CloudTrailEvent")
+            .and_then(Value::as_str)
+            .and_then(|s| {
+                Some((
+                    serde_json::from_str(s).ok()?,
+                    RawValue::from_string(s.to_string()).ok()?,
+                ))
+            })
+        {
+            out.push((inner, inner_raw));
+            continue;
+        }
         open_into(item, item_raw, depth + 1, out);
     }
 }
@@ -170,6 +189,17 @@ mod tests {
             .into_iter()
             .map(|(_, raw)| raw.into_owned())
             .collect()
+    }
+
+    #[test]
+    fn event_history_yields_the_cloudtrail_record_inside_each_item() {
+        let inner = r#"{"eventVersion":"1.09","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com"}"#;
+        let text = serde_json::json!({
+            "Events": [{"EventId": "e-1", "EventName": "ConsoleLogin", "Username": "alice", "CloudTrailEvent": inner}],
+            "NextToken": "t"
+        })
+        .to_string();
+        assert_eq!(open_str(&text), [inner]);
     }
 
     #[test]

@@ -267,11 +267,17 @@ impl Reader<'_> {
         }
     }
 
-    /// A JSON integer ≥ 0 (not a string, not a fraction).
+    /// A JSON integer ≥ 0 (not a string, not a fraction). `2000.0` is an integer
+    /// too, as JSON Schema counts it: a producer that passes the published schema
+    /// must pass here.
     fn non_negative_int(&self, field: &str) -> Result<Option<i64>, NormalizeError> {
         match self.value(field) {
             None => Ok(None),
-            Some(v @ Value::Number(n)) => match n.as_i64() {
+            Some(v @ Value::Number(n)) => match n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            }) {
                 Some(i) if i >= 0 => Ok(Some(i)),
                 Some(_) => Err(NormalizeError::new(format!(
                     "field `{field}` must not be negative, got {n}"
@@ -460,6 +466,10 @@ mod tests {
             err(json!({"shots": -3})),
             "field `shots` must not be negative, got -3"
         );
+        // A whole number written with a fraction part is an integer to JSON Schema.
+        let mut whole = minimal();
+        whole["shots"] = json!(2000.0);
+        assert_eq!(Webhook.normalize(&whole).unwrap().shots, Some(2000));
         assert_eq!(
             err(json!({"qpu_seconds": "12"})),
             "field `qpu_seconds` must be a number, got \"12\""

@@ -427,11 +427,15 @@ fn actor(v: &Value) -> Actor {
                 })
                 .or(arn)
                 .or(user_name);
-            a.user_id = text(ui, "sessionContext.sessionIssuer.principalId").or_else(|| {
-                principal
-                    .as_deref()
-                    .map(|p| p.split(':').next().unwrap_or(p).to_string())
-            });
+            // An identity-enhanced session names the Identity Center user it acts
+            // for: that person's id outranks the role's.
+            a.user_id = text(ui, "onBehalfOf.userId")
+                .or_else(|| text(ui, "sessionContext.sessionIssuer.principalId"))
+                .or_else(|| {
+                    principal
+                        .as_deref()
+                        .map(|p| p.split(':').next().unwrap_or(p).to_string())
+                });
             a.session_id = principal;
             a.roles = role_name.iter().cloned().collect();
             if a.roles.is_empty() {
@@ -1210,6 +1214,19 @@ mod tests {
             r#"{"eventVersion":"1.08","eventTime":"2026-11-10T03:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.9","userAgent":"aws-cli/2.15.0","eventID":"s-1","recipientAccountId":"123456789012","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice@qlab.example","arn":"arn:aws:sts::123456789012:assumed-role/deploy/alice@qlab.example","accountId":"123456789012","sessionContext":{"sourceIdentity":"mallory@qlab.example","sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::123456789012:role/deploy","accountId":"123456789012","userName":"deploy"}}}}"#,
         );
         assert_eq!(e.user.as_deref(), Some("mallory@qlab.example"));
+    }
+
+    #[test]
+    fn an_identity_enhanced_role_session_carries_the_person_it_acts_for() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.09","eventTime":"2026-11-10T03:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.9","userAgent":"aws-cli/2.15.0","eventID":"ie-1","recipientAccountId":"123456789012","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:app-session","arn":"arn:aws:sts::123456789012:assumed-role/QApp/app-session","accountId":"123456789012","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::123456789012:role/QApp","accountId":"123456789012","userName":"QApp"}},"onBehalfOf":{"userId":"94482488-3041-7026-18f3-be45837cd0e4","identityStoreArn":"arn:aws:identitystore::123456789012:identitystore/d-9067230000"}}}"#,
+        );
+        assert_eq!(
+            e.user_id.as_deref(),
+            Some("94482488-3041-7026-18f3-be45837cd0e4")
+        );
+        assert_eq!(e.roles, ["QApp"]);
     }
 
     #[test]

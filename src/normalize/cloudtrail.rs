@@ -100,12 +100,11 @@ impl Format for CloudTrail {
         if get(record, "p_log_type").and_then(Value::as_str) == Some("AWS.CloudTrail") {
             return true;
         }
-        if is_insight(record) {
-            return true;
-        }
-        // Azure Activity records carry `eventName` too, but as an object.
+        // Azure Activity records carry `eventName` too, but as an object. Insights
+        // events have none at the top: they are asked for only here, off the path
+        // every other format's records take.
         if !get(record, "eventName").is_some_and(Value::is_string) {
-            return false;
+            return is_insight(record);
         }
         get(record, "eventSource")
             .and_then(Value::as_str)

@@ -145,17 +145,19 @@ fn open_into(
         // An envelope of one record (EventBridge's `detail`).
         one => vec![one],
     };
+    // A LookupEvents item holds the whole CloudTrail record as JSON text.
+    let history = path == ["Events"];
     for (item, item_raw) in items.into_iter().zip(items_raw) {
-        // A LookupEvents item holds the whole CloudTrail record as JSON text.
-        if let Some((inner, inner_raw)) = item
-            .get("CloudTrailEvent")
-            .and_then(Value::as_str)
-            .and_then(|s| {
-                Some((
-                    serde_json::from_str(s).ok()?,
-                    RawValue::from_string(s.to_string()).ok()?,
-                ))
-            })
+        if history
+            && let Some((inner, inner_raw)) = item
+                .get("CloudTrailEvent")
+                .and_then(Value::as_str)
+                .and_then(|s| {
+                    Some((
+                        serde_json::from_str(s).ok()?,
+                        RawValue::from_string(s.to_string()).ok()?,
+                    ))
+                })
         {
             out.push((inner, inner_raw));
             continue;

@@ -127,9 +127,10 @@ impl Format for KeyVault {
             signature.as_deref(),
             text(record, "resultType").as_deref(),
         );
-        let no_token = description
-            .as_deref()
-            .is_none_or(|d| d.to_ascii_lowercase().contains("missing a bearer"));
+        let no_token = status == Some(401)
+            && description
+                .as_deref()
+                .is_none_or(|d| d.to_ascii_lowercase().contains("missing a bearer"));
         if ev.outcome == Outcome::Failure {
             ev.reason = Some(reason(status, signature.as_deref(), description.as_deref()));
         } else {
@@ -139,7 +140,7 @@ impl Format for KeyVault {
         // answered 401 with the challenge that says where to get one ("Request is
         // missing a Bearer or PoP token."): that handshake is no refused caller. A
         // token that was presented and failed validation stays a failure.
-        if status == Some(401) && ev.user.is_none() && ev.user_id.is_none() && no_token {
+        if no_token && ev.user.is_none() && ev.user_id.is_none() {
             ev.outcome = Outcome::Unknown;
             ev.reason = Some(
                 "401 without a token: the authentication challenge a client receives before it signs in"

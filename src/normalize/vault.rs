@@ -12,6 +12,8 @@
 //! `auth/token/create` a token issue, `sys/policy` a role change, a secrets engine
 //! path a secret access, any other `sys/` path plain API activity.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::fields::{client_from_user_agent, get, require_text, require_time, text};
@@ -280,14 +282,14 @@ fn is_write(op: Option<&str>) -> bool {
 /// named by `request.mount_point`) with its mount folded into one segment
 /// (`auth/kubernetes-prod/login`, as Vault names such a mount in display names), so
 /// that the route table, written for `auth/<mount>/...`, reads it.
-fn fold_auth_mount(path: &str, mount_point: Option<&str>) -> String {
+fn fold_auth_mount<'a>(path: &'a str, mount_point: Option<&str>) -> Cow<'a, str> {
     let folded = mount_point.and_then(|m| {
         let inner = m.strip_prefix("auth/")?.trim_end_matches('/');
         let rest = path.strip_prefix(m.trim_end_matches('/'))?;
         (inner.contains('/') && (rest.is_empty() || rest.starts_with('/')))
             .then(|| format!("auth/{}{rest}", inner.replace('/', "-")))
     });
-    folded.unwrap_or_else(|| path.to_string())
+    folded.map_or(Cow::Borrowed(path), Cow::Owned)
 }
 
 fn classify(path: Option<&str>, op: Option<&str>, mount_type: Option<&str>) -> Route {

@@ -310,9 +310,7 @@ fn frame_into_chunks(
     let mut chunk_bytes = 0;
     for frame in Framer::new(reader, max_record_bytes) {
         let frame = frame.with_context(|| format!("cannot read {name}"))?;
-        chunk_bytes += match &frame {
-            Frame::Record { bytes, .. } | Frame::Broken { bytes, .. } => bytes.len(),
-        };
+        chunk_bytes += frame.bytes().len();
         frames.push(frame);
         if frames.len() == CHUNK || chunk_bytes >= CHUNK_BYTES {
             chunk_bytes = 0;
@@ -421,9 +419,7 @@ mod tests {
     fn chunk_sizes(input: &[u8]) -> Vec<(usize, usize)> {
         let mut sizes = Vec::new();
         let mut send = |chunk: Chunk| {
-            let bytes = chunk.frames.iter().map(|f| match f {
-                Frame::Record { bytes, .. } | Frame::Broken { bytes, .. } => bytes.len(),
-            });
+            let bytes = chunk.frames.iter().map(|f| f.bytes().len());
             sizes.push((chunk.frames.len(), bytes.sum()));
             true
         };

@@ -149,10 +149,7 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
         }
     }
     if let Some(client) = text(pp, "authenticationInfo.oauthInfo.oauthClientId") {
-        e.message = Some(match e.message.take() {
-            Some(m) => format!("{m}; OAuth client {client}"),
-            None => format!("OAuth client {client}"),
-        });
+        append_message(&mut e, &format!("OAuth client {client}"));
     }
 
     // Where from.
@@ -239,38 +236,47 @@ fn principal_kind(p: &str) -> UserKind {
     }
 }
 
+/// The entries of the impersonation chain (`serviceAccountDelegationInfo`).
+fn delegation_entries(pp: &Value) -> &[Value] {
+    get(pp, "authenticationInfo.serviceAccountDelegationInfo")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// A first-party principal of a chain entry: an account of the provider's own.
+fn first_party(entry: &Value) -> Option<String> {
+    first_text(
+        entry,
+        &["firstPartyPrincipal.principalEmail", "principalSubject"],
+    )
+}
+
 /// The person in the impersonation chain, if one is named. Only first-party
 /// principals count: a third party's claims are free-form, not an identity.
 fn delegating_person(pp: &Value) -> Option<String> {
-    get(pp, "authenticationInfo.serviceAccountDelegationInfo")?
-        .as_array()?
+    delegation_entries(pp)
         .iter()
-        .filter_map(|d| {
-            first_text(
-                d,
-                &["firstPartyPrincipal.principalEmail", "principalSubject"],
-            )
-        })
+        .filter_map(first_party)
         .find(|p| principal_kind(p) == UserKind::Human)
 }
 
 /// The principals of the impersonation chain, in the order the log lists them.
 fn delegation_chain(pp: &Value) -> Vec<String> {
-    let Some(entries) =
-        get(pp, "authenticationInfo.serviceAccountDelegationInfo").and_then(Value::as_array)
-    else {
-        return Vec::new();
-    };
-    entries
+    delegation_entries(pp)
         .iter()
         .filter_map(|d| {
-            first_text(
-                d,
-                &["firstPartyPrincipal.principalEmail", "principalSubject"],
-            )
-            .or_else(|| get(d, "thirdPartyPrincipal.thirdPartyClaims").map(|c| c.to_string()))
+            first_party(d)
+                .or_else(|| get(d, "thirdPartyPrincipal.thirdPartyClaims").map(|c| c.to_string()))
         })
         .collect()
+}
+
+/// Adds `part` to the event's message, after what is there.
+fn append_message(e: &mut NormalizedEvent, part: &str) {
+    e.message = Some(match e.message.take() {
+        Some(m) => format!("{m}; {part}"),
+        None => part.to_string(),
+    });
 }
 
 /// google.rpc.Code names.
@@ -379,10 +385,7 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
                 })
                 .collect();
             // After any delegation note: both say who did what.
-            e.message = Some(match e.message.take() {
-                Some(m) => format!("{m}; {}", all.join("; ")),
-                None => all.join("; "),
-            });
+            append_message(e, &all.join("; "));
         }
         return;
     }

@@ -47,6 +47,15 @@ pub enum Frame {
     },
 }
 
+impl Frame {
+    /// The bytes the frame carries, a record's or a broken piece's.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Frame::Record { bytes, .. } | Frame::Broken { bytes, .. } => bytes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// Between top-level values.

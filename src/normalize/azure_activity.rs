@@ -21,9 +21,9 @@
 //! `secret_access`, role assignments `role_change` (with the principal and role
 //! from the request body), Azure Quantum job and session operations `job`/`queue`.
 
-use serde_json::Value;
-
 use super::fields::{first_text, get, text};
+use super::json::parse_owned;
+use super::json::prelude::*;
 use super::keyvault::{Claims, fill_identity, require_any_time, strip_port, subscription_of};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
@@ -61,14 +61,14 @@ impl Format for AzureActivity {
         let has = |k: &str| obj.get(k).is_some_and(|v| !v.is_null());
         let is_category = |v: Option<&Value>| {
             let c = match v {
-                Some(Value::String(s)) => Some(s.as_str()),
-                Some(Value::Object(m)) => m.get("value").and_then(Value::as_str),
+                Some(Value::String(s)) => Some(&**s),
+                Some(Value::Object(m)) => m.get("value").and_then(|v| v.as_str()),
                 _ => None,
             };
             c.is_some_and(|c| CATEGORIES.contains(&c.to_ascii_lowercase().as_str()))
         };
         // Log Analytics AzureActivity table.
-        if obj.get("Type").and_then(Value::as_str) == Some("AzureActivity")
+        if obj.get("Type").and_then(|v| v.as_str()) == Some("AzureActivity")
             || (has("OperationNameValue") && has("CategoryValue"))
         {
             return true;
@@ -84,11 +84,11 @@ impl Format for AzureActivity {
         // free text under `/providers/Microsoft.aadiam`.
         let arm_op = obj
             .get("operationName")
-            .and_then(Value::as_str)
+            .and_then(|v| v.as_str())
             .is_some_and(|op| op.contains('/'));
         let entra = obj
             .get("resourceId")
-            .and_then(Value::as_str)
+            .and_then(|v| v.as_str())
             .is_some_and(|r| {
                 r.to_ascii_lowercase()
                     .contains("/providers/microsoft.aadiam")
@@ -431,7 +431,7 @@ fn quantum(seg: &[&str], verb: &'static str, resource_id: &str) -> Route {
 }
 
 /// The role assignment in the request (or, for a delete, the response) body.
-fn role_body(record: &Value) -> Option<Value> {
+fn role_body<'a>(record: &'a Value<'a>) -> Option<Value<'a>> {
     let paths = [
         "properties.requestbody",
         "Properties_d.requestbody",
@@ -440,7 +440,7 @@ fn role_body(record: &Value) -> Option<Value> {
     ];
     paths.iter().find_map(|p| {
         let v = match get(record, p)? {
-            Value::String(s) => serde_json::from_str::<Value>(s).ok()?,
+            Value::String(s) => parse_owned(s).ok()?,
             v @ Value::Object(_) => v.clone(),
             _ => return None,
         };
@@ -513,14 +513,14 @@ fn failure_reason(record: &Value, sub_status: Option<&str>) -> String {
         .iter()
         .find_map(|p| get(record, p));
     let parsed = match message {
-        Some(Value::String(s)) => serde_json::from_str::<Value>(s)
+        Some(Value::String(s)) => parse_owned(s)
             .ok()
-            .or_else(|| Some(Value::String(s.clone()))),
+            .or_else(|| Some(Value::from(s.to_string()))),
         Some(v) => Some(v.clone()),
         None => None,
     };
     match parsed {
-        Some(Value::String(s)) => parts.push(s),
+        Some(Value::String(s)) => parts.push(s.into_owned()),
         Some(v) => {
             if let Some(code) = first_text(&v, &["error.code", "code"]) {
                 parts.push(code);
@@ -547,6 +547,7 @@ fn failure_reason(record: &Value, sub_status: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
 
     fn fx() -> Vec<NormalizedEvent> {
@@ -785,30 +786,30 @@ mod tests {
     #[test]
     fn detection() {
         let a = AzureActivity;
-        assert!(a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "X/Y/WRITE", "category": "Administrative"})));
-        assert!(a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "category": "Write", "properties": {"eventCategory": "Administrative"}})));
-        assert!(a.detect(&serde_json::json!({"eventTimestamp": "2025-01-01T00:00:00Z", "operationName": {"value": "x/y/write"}})));
-        assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "SecretGet", "category": "AuditEvent"})));
-        assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "Sign-in activity", "category": "SignInLogs"})));
-        assert!(!a.detect(&serde_json::json!({"id": "x", "category": "Policy", "activityDateTime": "2025-01-01T00:00:00Z"})));
+        assert!(a.detect(&from_serde(serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "X/Y/WRITE", "category": "Administrative"}))));
+        assert!(a.detect(&from_serde(serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE", "category": "Write", "properties": {"eventCategory": "Administrative"}}))));
+        assert!(a.detect(&from_serde(serde_json::json!({"eventTimestamp": "2025-01-01T00:00:00Z", "operationName": {"value": "x/y/write"}}))));
+        assert!(!a.detect(&from_serde(serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "SecretGet", "category": "AuditEvent"}))));
+        assert!(!a.detect(&from_serde(serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "Sign-in activity", "category": "SignInLogs"}))));
+        assert!(!a.detect(&from_serde(serde_json::json!({"id": "x", "category": "Policy", "activityDateTime": "2025-01-01T00:00:00Z"}))));
         // Entra audit records in the diagnostic shape carry category `Policy` as well.
-        assert!(!a.detect(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "Update policy", "category": "Policy", "resourceId": "/tenants/t/providers/Microsoft.aadiam"})));
+        assert!(!a.detect(&from_serde(serde_json::json!({"time": "2025-01-01T00:00:00Z", "operationName": "Update policy", "category": "Policy", "resourceId": "/tenants/t/providers/Microsoft.aadiam"}))));
     }
 
     #[test]
     fn errors_name_the_field() {
         let a = AzureActivity;
-        let e = a.normalize(&serde_json::json!({"operationName": "X/Y/WRITE", "category": "Administrative", "resourceId": "/subscriptions/s"})).unwrap_err();
+        let e = a.normalize(&from_serde(serde_json::json!({"operationName": "X/Y/WRITE", "category": "Administrative", "resourceId": "/subscriptions/s"}))).unwrap_err();
         assert!(e.0.contains("`time`"), "{e}");
-        let e = a.normalize(&serde_json::json!({"time": "2025-13-45", "operationName": "X/Y/WRITE", "category": "Administrative"})).unwrap_err();
+        let e = a.normalize(&from_serde(serde_json::json!({"time": "2025-13-45", "operationName": "X/Y/WRITE", "category": "Administrative"}))).unwrap_err();
         assert!(
             e.0.contains("`time`") && e.0.contains("not a timestamp"),
             "{e}"
         );
         let e = a
-            .normalize(
-                &serde_json::json!({"time": "2025-01-01T00:00:00Z", "category": "Administrative"}),
-            )
+            .normalize(&from_serde(
+                serde_json::json!({"time": "2025-01-01T00:00:00Z", "category": "Administrative"}),
+            ))
             .unwrap_err();
         assert!(e.0.contains("`operationName`"), "{e}");
     }
@@ -836,8 +837,9 @@ mod tests {
                 return;
             };
             for r in &records {
+                let v = from_serde(r.clone());
                 for f in mine {
-                    assert!(!f.detect(r), "{} claims a record of {file}: {r}", f.name());
+                    assert!(!f.detect(&v), "{} claims a record of {file}: {r}", f.name());
                 }
             }
         }
@@ -876,14 +878,15 @@ mod tests {
         };
         assert_eq!(records.len(), 22);
         for r in &records {
-            let f = crate::normalize::detect(r).map(|f| f.name());
+            let v = from_serde(r.clone());
+            let f = crate::normalize::detect(&v).map(|f| f.name());
             assert_eq!(
                 f,
                 Some("azure_activity"),
                 "not detected as azure_activity: {r}"
             );
             let ev = AzureActivity
-                .normalize(r)
+                .normalize(&v)
                 .unwrap_or_else(|e| panic!("{e}: {r}"));
             assert!(ev.src_ip.is_some() && ev.project.is_some(), "{r}");
             assert_eq!(ev.outcome, Outcome::Success);
@@ -891,10 +894,14 @@ mod tests {
         let get_secret = records
             .iter()
             .find(|r| {
-                text(r, "operationName").as_deref()
+                text(&from_serde((*r).clone()), "operationName").as_deref()
                     == Some("Microsoft.KeyVault/vaults/secrets/getSecret/action")
             })
-            .map(|r| AzureActivity.normalize(r).expect("getSecret"))
+            .map(|r| {
+                AzureActivity
+                    .normalize(&from_serde(r.clone()))
+                    .expect("getSecret")
+            })
             .expect("corpus holds a getSecret");
         assert_eq!(
             (get_secret.class, get_secret.action.as_str()),
@@ -917,7 +924,7 @@ mod tests {
         );
 
         let purge = AzureActivity
-            .normalize(&records[16])
+            .normalize(&from_serde(records[16].clone()))
             .expect("deleted vault purge");
         assert_eq!(
             purge.operation.as_deref(),
@@ -929,7 +936,7 @@ mod tests {
         );
 
         let diag = AzureActivity
-            .normalize(&records[0])
+            .normalize(&from_serde(records[0].clone()))
             .expect("diagnostic settings delete");
         assert_eq!(
             (diag.class, diag.action.as_str()),

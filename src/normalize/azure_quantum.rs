@@ -40,12 +40,14 @@
 //! - `containerUri`, `inputDataUri` and `outputDataUri` are SAS URLs whose `sig=`
 //!   parameter is a credential; the caller fingerprints it before this runs.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::fields::{
     first_text, float, get, int, require_text, require_time, seconds_between, text, time,
 };
+use super::json::prelude::*;
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Client, Hardware, JobStatus, Outcome, Source, UserKind};
@@ -63,7 +65,7 @@ impl Format for AzureQuantum {
             return false;
         };
         let has = |k: &str| obj.get(k).is_some_and(|v| !v.is_null());
-        let item_type = obj.get("itemType").and_then(Value::as_str);
+        let item_type = obj.get("itemType").and_then(|v| v.as_str());
         let typed = matches!(item_type, Some(t) if t.eq_ignore_ascii_case("job") || t.eq_ignore_ascii_case("session"));
         (typed && (has("providerId") || has("target")))
             || (has("providerId") && has("target") && has("creationTime"))
@@ -84,34 +86,41 @@ impl Format for AzureQuantum {
 /// `costEstimate.currencyCode`). Values are left as they are, and so are the keys
 /// below the maps whose keys are the provider's or the user's (`input_params`,
 /// `metadata`, `tags`, `usage`).
-fn camel_case_keys(v: &Value) -> Value {
+fn camel_case_keys<'a>(v: &Value<'a>) -> Value<'a> {
     const OPAQUE: &[&str] = &["input_params", "metadata", "tags", "usage"];
     match v {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let v = if OPAQUE.contains(&k.as_str()) {
-                        v.clone()
-                    } else {
-                        camel_case_keys(v)
-                    };
-                    let mut key = String::with_capacity(k.len());
-                    let mut upper = false;
-                    for c in k.chars() {
-                        if c == '_' && !key.is_empty() {
-                            upper = true;
-                        } else if upper {
-                            key.extend(c.to_uppercase());
-                            upper = false;
+        Value::Object(map) => {
+            // In key order, as serde_json's map went: when two keys become one
+            // (`provider_id` and `providerId`), the last in that order wins.
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(Box::new(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = if OPAQUE.contains(&k.as_ref()) {
+                            v.clone()
                         } else {
-                            key.push(c);
+                            camel_case_keys(v)
+                        };
+                        let mut key = String::with_capacity(k.len());
+                        let mut upper = false;
+                        for c in k.chars() {
+                            if c == '_' && !key.is_empty() {
+                                upper = true;
+                            } else if upper {
+                                key.extend(c.to_uppercase());
+                                upper = false;
+                            } else {
+                                key.push(c);
+                            }
                         }
-                    }
-                    (key, v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(camel_case_keys).collect()),
+                        (Cow::Owned(key), v)
+                    })
+                    .collect(),
+            ))
+        }
+        Value::Array(items) => Value::Array(Box::new(items.iter().map(camel_case_keys).collect())),
         other => other.clone(),
     }
 }
@@ -324,7 +333,9 @@ fn shots(record: &Value) -> Option<i64> {
         .find_map(|k| {
             let v = get(record, &format!("inputParams.{k}"))?;
             match v {
-                Value::Number(n) => n.as_i64(),
+                Value::Static(StaticNode::I64(_) | StaticNode::U64(_) | StaticNode::F64(_)) => {
+                    v.as_i64()
+                }
                 Value::String(s) => s.trim().parse().ok(),
                 _ => None,
             }
@@ -336,7 +347,7 @@ fn shots(record: &Value) -> Option<i64> {
 /// The job metadata the Qiskit and Cirq integrations of the azure-quantum SDK write.
 fn sdk_hint(record: &Value) -> bool {
     get(record, "metadata")
-        .and_then(Value::as_object)
+        .and_then(|v| v.as_object())
         .is_some_and(|m| m.contains_key("qiskit") || m.contains_key("cirq"))
 }
 
@@ -372,6 +383,7 @@ pub(super) fn target_hardware(target: &str) -> Option<Hardware> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
 
     fn ts(s: &str) -> DateTime<Utc> {
@@ -571,28 +583,36 @@ mod tests {
     #[test]
     fn detection() {
         let f = AzureQuantum;
-        assert!(f.detect(&serde_json::json!({"itemType": "Job", "providerId": "ionq", "target": "ionq.simulator"})));
-        assert!(f.detect(&serde_json::json!({"providerId": "ionq", "target": "ionq.qpu", "creationTime": "2025-01-01T00:00:00Z"})));
-        assert!(!f.detect(&serde_json::json!({"itemType": "Job"})));
-        assert!(!f.detect(&serde_json::json!({"operationName": "Microsoft.Quantum/workspaces/write", "time": "2025-01-01T00:00:00Z"})));
-        assert!(!f.detect(&serde_json::json!({"id": "x", "backend": "ibm_kyiv", "created": "2025-01-01T00:00:00Z"})));
-        assert!(!f.detect(&serde_json::json!([1, 2])));
+        assert!(f.detect(&from_serde(
+            serde_json::json!({"itemType": "Job", "providerId": "ionq", "target": "ionq.simulator"})
+        )));
+        assert!(f.detect(&from_serde(serde_json::json!({"providerId": "ionq", "target": "ionq.qpu", "creationTime": "2025-01-01T00:00:00Z"}))));
+        assert!(!f.detect(&from_serde(serde_json::json!({"itemType": "Job"}))));
+        assert!(!f.detect(&from_serde(serde_json::json!({"operationName": "Microsoft.Quantum/workspaces/write", "time": "2025-01-01T00:00:00Z"}))));
+        assert!(!f.detect(&from_serde(
+            serde_json::json!({"id": "x", "backend": "ibm_kyiv", "created": "2025-01-01T00:00:00Z"})
+        )));
+        assert!(!f.detect(&from_serde(serde_json::json!([1, 2]))));
     }
 
     #[test]
     fn errors_name_the_field() {
         let f = AzureQuantum;
         let no_time = serde_json::json!({"itemType": "Job", "id": "j1", "providerId": "ionq", "target": "ionq.qpu", "status": "Waiting"});
-        let err = f.normalize(&no_time).expect_err("creationTime is required");
+        let err = f
+            .normalize(&from_serde(no_time))
+            .expect_err("creationTime is required");
         assert!(err.0.contains("`creationTime`"), "{err}");
         let bad_time = serde_json::json!({"itemType": "Job", "id": "j1", "providerId": "ionq", "target": "ionq.qpu", "creationTime": "yesterday"});
-        let err = f.normalize(&bad_time).expect_err("creationTime must parse");
+        let err = f
+            .normalize(&from_serde(bad_time))
+            .expect_err("creationTime must parse");
         assert!(
             err.0.contains("`creationTime`") && err.0.contains("yesterday"),
             "{err}"
         );
         let no_id = serde_json::json!({"itemType": "Job", "providerId": "ionq", "target": "ionq.qpu", "creationTime": "2025-01-01T00:00:00Z"});
-        let err = f.normalize(&no_id).expect_err("id is required");
+        let err = f.normalize(&from_serde(no_id)).expect_err("id is required");
         assert!(err.0.contains("`id`"), "{err}");
     }
 
@@ -606,10 +626,11 @@ mod tests {
         assert_eq!(records.len(), 2270);
         let (mut ok, mut failures, mut sessions) = (0, 0, 0);
         for r in &records {
-            let found = crate::normalize::detect(r).map(|f| f.name());
+            let v = from_serde(r.clone());
+            let found = crate::normalize::detect(&v).map(|f| f.name());
             assert_eq!(found, Some("azure_quantum"), "not detected: {r}");
             let e = AzureQuantum
-                .normalize(r)
+                .normalize(&v)
                 .unwrap_or_else(|err| panic!("{err}: {r}"));
             ok += 1;
             assert!(e.source_id.is_some());
@@ -635,7 +656,9 @@ mod tests {
         };
         // A succeeded IonQ simulator job: queue and run time exactly from the timestamps.
         let e = AzureQuantum
-            .normalize(item("a9342dee-d4f5-11ee-8801-00155d699477", "Succeeded"))
+            .normalize(&from_serde(
+                item("a9342dee-d4f5-11ee-8801-00155d699477", "Succeeded").clone(),
+            ))
             .expect("normalizes");
         assert_eq!(e.time, ts("2024-02-26T22:23:37.912Z"));
         // 22:23:37.824 - 22:23:28.1066358 = 9.7173642 s; `seconds_between` keeps microseconds.
@@ -649,7 +672,9 @@ mod tests {
         assert_eq!(e.outcome, Outcome::Success);
         // A job that failed before it ran.
         let e = AzureQuantum
-            .normalize(item("2968d372-e7f0-11ee-9aeb-00155dfe59ef", "Failed"))
+            .normalize(&from_serde(
+                item("2968d372-e7f0-11ee-9aeb-00155dfe59ef", "Failed").clone(),
+            ))
             .expect("normalizes");
         assert_eq!(e.outcome, Outcome::Failure);
         assert_eq!(e.action, "fail");
@@ -662,13 +687,17 @@ mod tests {
         assert_eq!(e.client, Client::Sdk);
         // Results still being written: the run time waits for the finished snapshot.
         let e = AzureQuantum
-            .normalize(item("00000000-0000-0000-0000-000000000001", "Finishing"))
+            .normalize(&from_serde(
+                item("00000000-0000-0000-0000-000000000001", "Finishing").clone(),
+            ))
             .expect("normalizes");
         assert_eq!(e.job_status, Some(JobStatus::Running));
         assert_eq!(e.qpu_seconds, None);
         // A failed session closes the queue reservation.
         let e = AzureQuantum
-            .normalize(item("43e0c690-e7f2-11ee-98c1-00155dfe59ef", "Failed"))
+            .normalize(&from_serde(
+                item("43e0c690-e7f2-11ee-98c1-00155dfe59ef", "Failed").clone(),
+            ))
             .expect("normalizes");
         assert_eq!(
             (e.class, e.action.as_str(), e.outcome),

@@ -20,10 +20,10 @@
 //! user = `RequesterUpn`, else the object id (a service identity); project = the
 //! workspace, lower-cased (from `_ResourceId`, or `JobWorkspaceName`); backend = `TargetId`.
 
-use serde_json::Value;
-
 use super::azure_quantum::target_hardware;
 use super::fields::{arm_segment, get, text};
+use super::json::prelude::*;
+use super::json::to_json;
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Outcome, Source, UserKind};
@@ -129,8 +129,13 @@ impl Format for AzureQuantumAudit {
             .or_else(|| get(record, "OperationParams"))
             .filter(|p| !p.is_null())
             .map(|p| match p {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
+                Value::String(s) => s.to_string(),
+                // serde_json wrote an object's keys sorted (`BypassQueueStatus` before
+                // `PriorityOperation`): render through it so the message stays the same.
+                other => {
+                    let sorted: Result<serde_json::Value, _> = other.clone().try_into();
+                    sorted.map_or_else(|_| to_json(other), |j| j.to_string())
+                }
             });
         let job = e.job_id.as_deref().unwrap_or("a job");
         e.message = Some(match params {
@@ -144,6 +149,7 @@ impl Format for AzureQuantumAudit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{fixture, normalize_as};
     use crate::vocab::Hardware;
 
@@ -210,9 +216,9 @@ mod tests {
     #[test]
     fn other_audit_events_are_not_claimed() {
         let f = AzureQuantumAudit;
-        assert!(!f.detect(&serde_json::json!({"category":"AuditEvent","operationName":"SecretGet","resourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v"})));
-        assert!(!f.detect(
-            &serde_json::json!({"Type":"SigninLogs","TimeGenerated":"2026-11-10T02:00:00Z"})
-        ));
+        assert!(!f.detect(&from_serde(serde_json::json!({"category":"AuditEvent","operationName":"SecretGet","resourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v"}))));
+        assert!(!f.detect(&from_serde(
+            serde_json::json!({"Type":"SigninLogs","TimeGenerated":"2026-11-10T02:00:00Z"})
+        )));
     }
 }

@@ -51,7 +51,7 @@
 
 use std::net::IpAddr;
 
-use serde_json::Value;
+use super::json::prelude::*;
 
 use super::fields::{
     boolean, client_from_user_agent, first_text, float, get, int, require_text, require_time, text,
@@ -97,17 +97,17 @@ impl Format for CloudTrail {
         if !record.is_object() {
             return false;
         }
-        if get(record, "p_log_type").and_then(Value::as_str) == Some("AWS.CloudTrail") {
+        if get(record, "p_log_type").and_then(|v| v.as_str()) == Some("AWS.CloudTrail") {
             return true;
         }
         // Azure Activity records carry `eventName` too, but as an object. Insights
         // events have none at the top: they are asked for only here, off the path
         // every other format's records take.
-        if !get(record, "eventName").is_some_and(Value::is_string) {
+        if !get(record, "eventName").is_some_and(|v| v.is_str()) {
             return is_insight(record);
         }
         get(record, "eventSource")
-            .and_then(Value::as_str)
+            .and_then(|v| v.as_str())
             .is_some_and(|s| s.ends_with(".amazonaws.com"))
             || CLOUDTRAIL_KEYS.iter().any(|k| get(record, k).is_some())
     }
@@ -120,7 +120,7 @@ impl Format for CloudTrail {
 /// A CloudTrail Insights event: unusual API call or error rates, no caller.
 fn is_insight(v: &Value) -> bool {
     text(v, "eventType").is_some_and(|t| t == "AwsCloudTrailInsight")
-        && get(v, "insightDetails").is_some_and(Value::is_object)
+        && get(v, "insightDetails").is_some_and(|d| d.is_object())
 }
 
 /// An Insights event: the call it is about (`insightDetails.eventName`,
@@ -536,7 +536,7 @@ fn kms_on_behalf(v: &Value) -> bool {
         .is_some_and(|s| s.eq_ignore_ascii_case("AWS Internal") || s.ends_with(".amazonaws.com"))
         || text(v, "userIdentity.invokedBy").is_some();
     let service_context = get(v, "requestParameters.encryptionContext")
-        .and_then(Value::as_object)
+        .and_then(|c| c.as_object())
         .is_some_and(|c| {
             c.keys().any(|k| {
                 k.starts_with("aws:s3:")
@@ -723,20 +723,20 @@ fn secret_resource(v: &Value) -> Option<String> {
     ) {
         return Some(id);
     }
-    if let Some(ids) = get(v, "requestParameters.secretIdList").and_then(Value::as_array) {
-        let ids: Vec<&str> = ids.iter().filter_map(Value::as_str).collect();
+    if let Some(ids) = get(v, "requestParameters.secretIdList").and_then(|a| a.as_array()) {
+        let ids: Vec<&str> = ids.iter().filter_map(|id| id.as_str()).collect();
         if !ids.is_empty() {
             return Some(ids.join(","));
         }
     }
-    if let Some(filters) = get(v, "requestParameters.filters").and_then(Value::as_array) {
+    if let Some(filters) = get(v, "requestParameters.filters").and_then(|a| a.as_array()) {
         let parts: Vec<String> = filters
             .iter()
             .map(|f| {
                 let key = text(f, "key").unwrap_or_default();
                 let values: Vec<&str> = get(f, "values")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .and_then(|a| a.as_array())
+                    .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
                     .unwrap_or_default();
                 format!("{key}={}", values.join("|"))
             })
@@ -762,10 +762,10 @@ fn ssm_secure_read(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
     e.resource =
         first_text(v, &["requestParameters.name", "requestParameters.path"]).or_else(|| {
             get(v, "requestParameters.names")
-                .and_then(Value::as_array)
+                .and_then(|n| n.as_array())
                 .map(|a| {
                     a.iter()
-                        .filter_map(Value::as_str)
+                        .filter_map(|x| x.as_str())
                         .collect::<Vec<_>>()
                         .join(",")
                 })
@@ -1158,9 +1158,10 @@ fn verb(name: &str, read_only: Option<bool>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
 
-    fn fixtures() -> Vec<Value> {
+    fn fixtures() -> Vec<serde_json::Value> {
         fixture("cloudtrail/events.jsonl")
     }
 
@@ -1555,26 +1556,33 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let f = CloudTrail;
-        let v: Value = serde_json::json!({"eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject"});
+        let v: Value = from_serde(
+            serde_json::json!({"eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject"}),
+        );
         assert!(f.detect(&v));
         let err = f.normalize(&v).expect_err("no time").to_string();
         assert!(err.contains("eventTime"), "{err}");
-        let v: Value = serde_json::json!({"eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventTime": "redacted"});
+        let v: Value = from_serde(
+            serde_json::json!({"eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject", "eventTime": "redacted"}),
+        );
         let err = f.normalize(&v).expect_err("bad time").to_string();
         assert!(
             err.contains("eventTime") && err.contains("redacted"),
             "{err}"
         );
-        let v: Value = serde_json::json!({"p_log_type": "AWS.CloudTrail", "eventType": "logout"});
+        let v: Value =
+            from_serde(serde_json::json!({"p_log_type": "AWS.CloudTrail", "eventType": "logout"}));
         let err = f.normalize(&v).expect_err("no name").to_string();
         assert!(err.contains("eventName"), "{err}");
     }
 
     #[test]
     fn sign_in_without_event_source() {
-        let v = serde_json::json!({"p_log_type": "AWS.CloudTrail", "eventName": "ConsoleLogin",
+        let v = from_serde(
+            serde_json::json!({"p_log_type": "AWS.CloudTrail", "eventName": "ConsoleLogin",
             "userIdentity": {"type": "IAMUser", "userName": "some_user"},
-            "responseElements": {"ConsoleLogin": "Failure"}, "p_event_time": "2021-06-04 09:59:53.650807"});
+            "responseElements": {"ConsoleLogin": "Failure"}, "p_event_time": "2021-06-04 09:59:53.650807"}),
+        );
         let e = CloudTrail.normalize(&v).expect("normalizes");
         assert_eq!(
             (e.class, e.action.as_str(), e.outcome),
@@ -1587,12 +1595,14 @@ mod tests {
     #[test]
     fn detection_is_specific() {
         let f = CloudTrail;
-        assert!(!f.detect(&serde_json::json!({"eventType": "user.session.start", "published": "2024-01-01T00:00:00Z"})));
-        assert!(!f.detect(&serde_json::json!({"eventName": {"value": "EndRequest"}, "eventTimestamp": "2024-01-01T00:00:00Z"})));
-        assert!(!f.detect(&serde_json::json!({"protoPayload": {"methodName": "x"}})));
-        assert!(f.detect(
-            &serde_json::json!({"eventname": "GetRecords", "eventsource": "dynamodb.amazonaws.com"})
-        ));
+        assert!(!f.detect(&from_serde(serde_json::json!({"eventType": "user.session.start", "published": "2024-01-01T00:00:00Z"}))));
+        assert!(!f.detect(&from_serde(serde_json::json!({"eventName": {"value": "EndRequest"}, "eventTimestamp": "2024-01-01T00:00:00Z"}))));
+        assert!(!f.detect(&from_serde(
+            serde_json::json!({"protoPayload": {"methodName": "x"}})
+        )));
+        assert!(f.detect(&from_serde(
+            serde_json::json!({"eventname": "GetRecords", "eventsource": "dynamodb.amazonaws.com"})
+        )));
     }
 
     #[test]
@@ -1604,21 +1614,24 @@ mod tests {
     }
 
     /// Every CloudTrail record of the corpus is detected and normalizes or errs with a reason.
-    fn check_corpus(rel: &str) -> Option<Vec<(Value, Result<NormalizedEvent, NormalizeError>)>> {
+    fn check_corpus(
+        rel: &str,
+    ) -> Option<Vec<(Value<'static>, Result<NormalizedEvent, NormalizeError>)>> {
         let records = corpus_records(rel)?;
         let mut out = Vec::new();
         for r in records {
-            let found = crate::normalize::detect(&r).map(|f| f.name());
+            let v = from_serde(r.clone());
+            let found = crate::normalize::detect(&v).map(|f| f.name());
             assert_eq!(
                 found,
                 Some("cloudtrail"),
                 "{rel}: not detected as cloudtrail: {r}"
             );
-            let res = CloudTrail.normalize(&r);
+            let res = CloudTrail.normalize(&v);
             if let Err(err) = &res {
                 assert!(!err.to_string().is_empty());
             }
-            out.push((r, res));
+            out.push((v, res));
         }
         Some(out)
     }

@@ -39,11 +39,12 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::fields::{
     arm_segment, client_from_user_agent, float, get, int, parse_time_value, short, text,
 };
+use super::json::parse_owned;
+use super::json::prelude::*;
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Client, Outcome, Source, UserKind};
@@ -169,12 +170,12 @@ impl Format for Entra {
 
 /// A record seen through its event body first and its top level second.
 struct View<'a> {
-    top: &'a Value,
-    body: Cow<'a, Value>,
+    top: &'a Value<'a>,
+    body: Cow<'a, Value<'a>>,
 }
 
 impl<'a> View<'a> {
-    fn new(top: &'a Value) -> Self {
+    fn new(top: &'a Value<'a>) -> Self {
         let body = nested(top, "properties")
             .filter(|b| b.is_object())
             .unwrap_or(Cow::Borrowed(top));
@@ -189,7 +190,7 @@ impl<'a> View<'a> {
     }
 
     /// A nested object or array, parsed from JSON text if needed.
-    fn nested(&self, key: &str) -> Option<Cow<'_, Value>> {
+    fn nested(&self, key: &str) -> Option<Cow<'_, Value<'_>>> {
         nested(&self.body, key).or_else(|| nested(self.top, key))
     }
 
@@ -266,12 +267,17 @@ impl<'a> View<'a> {
 }
 
 /// A nested value at `key`; JSON text holding an object or array is parsed.
-fn nested<'a>(v: &'a Value, key: &str) -> Option<Cow<'a, Value>> {
+fn nested<'a>(v: &'a Value<'a>, key: &str) -> Option<Cow<'a, Value<'a>>> {
     match get(v, key)? {
         Value::String(s) => {
             let t = s.trim();
             if t.starts_with('{') || t.starts_with('[') {
-                serde_json::from_str::<Value>(t).ok().map(Cow::Owned)
+                // Not `.map(Cow::Owned)`: that would fix the Cow at `Value<'static>`;
+                // the call lets the parsed value shorten to the record's lifetime.
+                match parse_owned(t) {
+                    Ok(parsed) => Some(Cow::Owned(parsed)),
+                    Err(_) => None,
+                }
             } else {
                 None
             }
@@ -281,10 +287,10 @@ fn nested<'a>(v: &'a Value, key: &str) -> Option<Cow<'a, Value>> {
 }
 
 /// Items of a nested array (possibly JSON text).
-fn items(v: Option<Cow<'_, Value>>) -> Vec<Value> {
+fn items<'a>(v: Option<Cow<'_, Value<'a>>>) -> Vec<Value<'a>> {
     match v {
-        Some(Cow::Owned(Value::Array(a))) => a,
-        Some(Cow::Borrowed(Value::Array(a))) => a.clone(),
+        Some(Cow::Owned(Value::Array(a))) => *a,
+        Some(Cow::Borrowed(Value::Array(a))) => a.to_vec(),
         _ => Vec::new(),
     }
 }
@@ -566,7 +572,7 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         e.user_id = text(u, "id");
         e.src_ip = text(u, "ipAddress");
         e.roles = get(u, "roles")
-            .and_then(Value::as_array)
+            .and_then(|x| x.as_array())
             .map(|roles| {
                 roles
                     .iter()
@@ -664,7 +670,7 @@ fn role_name(targets: &[Value], additional: &[Value]) -> Option<String> {
     for prop in PROPS {
         for t in targets {
             for m in get(t, "modifiedProperties")
-                .and_then(Value::as_array)
+                .and_then(|x| x.as_array())
                 .into_iter()
                 .flatten()
             {
@@ -778,7 +784,7 @@ pub(crate) fn classify_audit(
             |v: Option<String>| v.map_or(0, |v| v.to_ascii_lowercase().matches("issuer").count());
         let federated = targets.iter().flat_map(|t| {
             get(t, "modifiedProperties")
-                .and_then(Value::as_array)
+                .and_then(|x| x.as_array())
                 .into_iter()
                 .flatten()
                 .filter(|m| {
@@ -852,7 +858,7 @@ fn keys_shrank(targets: &[Value]) -> bool {
     let count = |s: Option<String>| s.map_or(0, |s| s.matches("KeyIdentifier=").count());
     targets.iter().any(|t| {
         get(t, "modifiedProperties")
-            .and_then(Value::as_array)
+            .and_then(|x| x.as_array())
             .into_iter()
             .flatten()
             .filter(|m| {
@@ -865,6 +871,7 @@ fn keys_shrank(targets: &[Value]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
     use chrono::TimeZone;
 
@@ -1133,7 +1140,11 @@ mod tests {
 
     #[test]
     fn detection() {
-        let yes = |s: &str| Entra.detect(&serde_json::from_str::<Value>(s).expect("json"));
+        let yes = |s: &str| {
+            Entra.detect(&from_serde(
+                serde_json::from_str::<serde_json::Value>(s).expect("json"),
+            ))
+        };
         assert!(yes(
             r#"{"time":"2024-01-01T00:00:00Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","category":"Policy","properties":{}}"#
         ));
@@ -1161,11 +1172,11 @@ mod tests {
     #[test]
     fn missing_or_bad_time_is_an_error_naming_the_field() {
         let missing = Entra
-            .normalize(&serde_json::json!({"category":"SignInLogs","operationName":"Sign-in activity","properties":{"userPrincipalName":"a@b"}}))
+            .normalize(&from_serde(serde_json::json!({"category":"SignInLogs","operationName":"Sign-in activity","properties":{"userPrincipalName":"a@b"}})))
             .expect_err("no time");
         assert!(missing.to_string().contains("`time`"), "{missing}");
         let bad = Entra
-            .normalize(&serde_json::json!({"category":"AuditLogs","time":"yesterday","operationName":"Add user","properties":{}}))
+            .normalize(&from_serde(serde_json::json!({"category":"AuditLogs","time":"yesterday","operationName":"Add user","properties":{}})))
             .expect_err("bad time");
         assert!(
             bad.to_string().contains("`time`") && bad.to_string().contains("yesterday"),
@@ -1181,9 +1192,9 @@ mod tests {
                     "oldValue": old, "newValue": new}]}])
         };
         let one = r#"[{"Name":"gh","Issuer":"https://token.actions.githubusercontent.com","Subject":"repo:x/y:ref:refs/heads/main"}]"#;
-        let added = fic("[]", one);
-        let removed = fic(one, "[]");
-        let targets = |v: &Value| v.as_array().cloned().unwrap_or_default();
+        let added = from_serde(fic("[]", one));
+        let removed = from_serde(fic(one, "[]"));
+        let targets = |v: &Value<'static>| v.as_array().cloned().unwrap_or_default();
         assert_eq!(
             classify_audit("Update application", None, &targets(&added)),
             (Class::Token, "issue".to_string())
@@ -1342,12 +1353,13 @@ mod tests {
         };
         let mut ok = Vec::new();
         for r in &records {
+            let v = from_serde(r.clone());
             assert_eq!(
-                crate::normalize::detect(r).map(|f| f.name()),
+                crate::normalize::detect(&v).map(|f| f.name()),
                 Some("entra"),
                 "not detected: {r}"
             );
-            match Entra.normalize(r) {
+            match Entra.normalize(&v) {
                 Ok(e) => ok.push(e),
                 Err(err) => panic!("entra failed on a corpus record: {err}: {r}"),
             }
@@ -1447,14 +1459,15 @@ mod tests {
         assert_eq!(records.len(), 4);
         let mut ok = Vec::new();
         for r in &records {
+            let v = from_serde(r.clone());
             assert_eq!(
-                crate::normalize::detect(r).map(|f| f.name()),
+                crate::normalize::detect(&v).map(|f| f.name()),
                 Some("entra"),
                 "not detected: {r}"
             );
             ok.push(
                 Entra
-                    .normalize(r)
+                    .normalize(&v)
                     .unwrap_or_else(|err| panic!("{err}: {r}")),
             );
         }
@@ -1495,7 +1508,10 @@ mod tests {
                 return;
             };
             for r in &records {
-                assert!(!Entra.detect(r), "entra claimed a record of {f}: {r}");
+                assert!(
+                    !Entra.detect(&from_serde(r.clone())),
+                    "entra claimed a record of {f}: {r}"
+                );
             }
         }
     }

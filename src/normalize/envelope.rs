@@ -12,8 +12,10 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
 use serde_json::value::RawValue;
+
+use super::json::prelude::*;
+use super::json::{parse_owned, take};
 
 /// How deep envelopes may nest before we give up (a list of lists of lists ...).
 const MAX_DEPTH: usize = 4;
@@ -23,7 +25,7 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
     match v {
         Value::Array(_) => Some(&[]),
         Value::Object(map) => {
-            let is_array = |k: &str| map.get(k).is_some_and(Value::is_array);
+            let is_array = |k: &str| map.get(k).is_some_and(|v| v.is_array());
             // A record that has its own time or event name is never an envelope.
             let looks_like_record = || {
                 [
@@ -42,11 +44,11 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
                 Some(&["Records"])
             } else if is_array("records") && !looks_like_record() {
                 Some(&["records"])
-            } else if map.get("eventType").and_then(Value::as_str) == Some("com.okta.event_hook")
+            } else if map.get("eventType").and_then(|v| v.as_str()) == Some("com.okta.event_hook")
                 && map
                     .get("data")
                     .and_then(|d| d.get("events"))
-                    .is_some_and(Value::is_array)
+                    .is_some_and(|v| v.is_array())
             {
                 Some(&["data", "events"])
             } else if is_array("value")
@@ -72,9 +74,9 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
                 Some(&["Events"])
             } else if map
                 .get("detail-type")
-                .and_then(Value::as_str)
+                .and_then(|v| v.as_str())
                 .is_some_and(|t| t.ends_with("via CloudTrail"))
-                && map.get("detail").is_some_and(Value::is_object)
+                && map.get("detail").is_some_and(|v| v.is_object())
             {
                 // EventBridge carries one CloudTrail record in `detail`.
                 Some(&["detail"])
@@ -96,10 +98,10 @@ const MIN_ITEM_BYTES: usize = 64;
 /// envelope of items too small to be audit records is refused whole: the reason
 /// comes back with the text.
 #[allow(clippy::type_complexity)]
-pub fn open<'a>(
-    value: Value,
+pub fn open<'v, 'a>(
+    value: Value<'v>,
     text: Cow<'a, str>,
-) -> Result<Vec<(Value, Cow<'a, str>)>, (String, Cow<'a, str>)> {
+) -> Result<Vec<(Value<'v>, Cow<'a, str>)>, (String, Cow<'a, str>)> {
     if envelope_path(&value).is_none() {
         return Ok(vec![(value, text)]);
     }
@@ -122,11 +124,11 @@ pub fn open<'a>(
         .collect())
 }
 
-fn open_into(
-    value: Value,
+fn open_into<'v>(
+    value: Value<'v>,
     raw: Box<RawValue>,
     depth: usize,
-    out: &mut Vec<(Value, Box<RawValue>)>,
+    out: &mut Vec<(Value<'v>, Box<RawValue>)>,
 ) {
     let Some(path) = envelope_path(&value).filter(|_| depth < MAX_DEPTH) else {
         out.push((value, raw));
@@ -138,10 +140,14 @@ fn open_into(
     };
     let mut items = value;
     for key in path {
-        items = items.get_mut(*key).map(Value::take).unwrap_or(Value::Null);
+        items = items
+            .as_object_mut()
+            .and_then(|m| m.get_mut(*key))
+            .map(take)
+            .unwrap_or_default();
     }
     let items = match items {
-        Value::Array(items) => items,
+        Value::Array(items) => *items,
         // An envelope of one record (EventBridge's `detail`).
         one => vec![one],
     };
@@ -151,10 +157,10 @@ fn open_into(
         if history
             && let Some((inner, inner_raw)) = item
                 .get("CloudTrailEvent")
-                .and_then(Value::as_str)
+                .and_then(|v| v.as_str())
                 .and_then(|s| {
                     Some((
-                        serde_json::from_str(s).ok()?,
+                        parse_owned(s).ok()?,
                         RawValue::from_string(s.to_string()).ok()?,
                     ))
                 })
@@ -185,7 +191,7 @@ mod tests {
     use super::*;
 
     fn open_str(s: &str) -> Vec<String> {
-        let v: Value = serde_json::from_str(s).unwrap();
+        let v = parse_owned(s).unwrap();
         open(v, Cow::Borrowed(s))
             .unwrap()
             .into_iter()
@@ -236,7 +242,7 @@ mod tests {
     #[test]
     fn an_envelope_of_tiny_items_is_refused_whole() {
         let many = format!("{{\"value\":[{}{{}}]}}", "{},".repeat(5000));
-        let v: Value = serde_json::from_str(&many).unwrap();
+        let v = parse_owned(&many).unwrap();
         let (e, text) = open(v, Cow::Borrowed(&many)).unwrap_err();
         assert_eq!(text, many);
         assert!(e.contains("5001 items"), "{e}");

@@ -3,16 +3,18 @@
 
 use std::sync::LazyLock;
 
+use super::json::prelude::*;
+use super::json::{is_number, to_json};
 use aho_corasick::AhoCorasick;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use serde_json::Value;
 
 use super::NormalizeError;
 use crate::vocab::Client;
 
 /// Looks up a dotted path (`actor.alternateId`). A key that is missing is retried
-/// case-insensitively, because some pipelines lower-case keys on the way.
-pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+/// case-insensitively, because some pipelines lower-case keys on the way; among
+/// several such keys the first in byte order wins, as before the port.
+pub fn get<'a>(v: &'a Value<'a>, path: &str) -> Option<&'a Value<'a>> {
     let mut cur = v;
     let mut rest = path;
     loop {
@@ -26,7 +28,8 @@ pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
             Some(x) => x,
             None => obj
                 .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+                .min_by(|a, b| a.0.cmp(b.0))
                 .map(|(_, x)| x)?,
         };
         match tail {
@@ -49,8 +52,8 @@ pub fn text(v: &Value, path: &str) -> Option<String> {
                 Some(t.to_string())
             }
         }
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::Static(StaticNode::Bool(b)) => Some(b.to_string()),
+        n if is_number(n) => Some(to_json(n)),
         _ => None,
     }
 }
@@ -63,9 +66,8 @@ pub fn first_text(v: &Value, paths: &[&str]) -> Option<String> {
 /// An integer at `path`, accepting numbers and numeric strings.
 pub fn int(v: &Value, path: &str) -> Option<i64> {
     match get(v, path)? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+        n => n.as_i64().or_else(|| n.cast_f64().map(|f| f as i64)),
     }
 }
 
@@ -73,9 +75,8 @@ pub fn int(v: &Value, path: &str) -> Option<i64> {
 /// and `"1e999"` count as absent: one of them would poison every sum a rule keeps.
 pub fn float(v: &Value, path: &str) -> Option<f64> {
     match get(v, path)? {
-        Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+        n => n.cast_f64(),
     }
     .filter(|f: &f64| f.is_finite())
 }
@@ -83,7 +84,7 @@ pub fn float(v: &Value, path: &str) -> Option<f64> {
 /// A boolean at `path`, accepting `true`/`false` and `"true"`/`"yes"`/`"no"` strings.
 pub fn boolean(v: &Value, path: &str) -> Option<bool> {
     match get(v, path)? {
-        Value::Bool(b) => Some(*b),
+        Value::Static(StaticNode::Bool(b)) => Some(*b),
         Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Some(true),
             "false" | "no" | "0" => Some(false),
@@ -116,8 +117,8 @@ pub fn time(v: &Value, path: &str) -> Option<DateTime<Utc>> {
 pub fn parse_time_value(v: &Value) -> Option<DateTime<Utc>> {
     match v {
         Value::String(s) => parse_time(s),
-        Value::Number(n) => {
-            let f = n.as_f64()?;
+        n if is_number(n) => {
+            let f = n.cast_f64()?;
             // Past 1e11 a number can only be milliseconds (1e11 s is the year 5138).
             let micros = if f.abs() >= 1e11 { f * 1e3 } else { f * 1e6 };
             Utc.timestamp_micros(micros as i64).single()
@@ -154,9 +155,9 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         }
     }
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return parse_time_value(&Value::Number(serde_json::Number::from_f64(
-            s.parse().ok()?,
-        )?));
+        return parse_time_value(&Value::from(
+            s.parse::<f64>().ok().filter(|f| f.is_finite())?,
+        ));
     }
     None
 }
@@ -312,7 +313,7 @@ pub fn client_from_user_agent(ua: &str) -> Client {
 
 /// A short rendering of a JSON value for error messages.
 pub fn short(v: &Value) -> String {
-    let s = v.to_string();
+    let s = to_json(v);
     if s.len() > 80 {
         format!(
             "{}...",

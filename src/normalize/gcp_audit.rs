@@ -42,7 +42,8 @@
 
 use std::net::IpAddr;
 
-use serde_json::Value;
+use super::json::prelude::*;
+use super::json::to_json;
 
 use super::fields::{client_from_user_agent, first_text, get, int, require_time, text};
 use super::{Format, NormalizeError};
@@ -61,11 +62,11 @@ impl Format for GcpAudit {
         if !record.is_object() {
             return false;
         }
-        if get(record, "p_log_type").and_then(Value::as_str) == Some("GCP.AuditLog") {
+        if get(record, "p_log_type").and_then(|t| t.as_str()) == Some("GCP.AuditLog") {
             return true;
         }
         if get(record, "logName")
-            .and_then(Value::as_str)
+            .and_then(|l| l.as_str())
             .is_some_and(|l| l.contains("cloudaudit.googleapis.com"))
         {
             return true;
@@ -237,9 +238,9 @@ fn principal_kind(p: &str) -> UserKind {
 }
 
 /// The entries of the impersonation chain (`serviceAccountDelegationInfo`).
-fn delegation_entries(pp: &Value) -> &[Value] {
+fn delegation_entries<'a>(pp: &'a Value<'a>) -> &'a [Value<'a>] {
     get(pp, "authenticationInfo.serviceAccountDelegationInfo")
-        .and_then(Value::as_array)
+        .and_then(|d| d.as_array())
         .map_or(&[], Vec::as_slice)
 }
 
@@ -265,8 +266,7 @@ fn delegation_chain(pp: &Value) -> Vec<String> {
     delegation_entries(pp)
         .iter()
         .filter_map(|d| {
-            first_party(d)
-                .or_else(|| get(d, "thirdPartyPrincipal.thirdPartyClaims").map(|c| c.to_string()))
+            first_party(d).or_else(|| get(d, "thirdPartyPrincipal.thirdPartyClaims").map(to_json))
         })
         .collect()
 }
@@ -315,10 +315,10 @@ fn outcome(pp: &Value) -> (Outcome, Option<String>) {
         return (Outcome::Failure, Some(reason));
     }
     let denied: Vec<String> = get(pp, "authorizationInfo")
-        .and_then(Value::as_array)
+        .and_then(|a| a.as_array())
         .map(|a| {
             a.iter()
-                .filter(|i| get(i, "granted").and_then(Value::as_bool) == Some(false))
+                .filter(|i| get(i, "granted").and_then(|g| g.as_bool()) == Some(false))
                 .map(|i| text(i, "permission").unwrap_or_else(|| "permission".into()))
                 .collect()
         })
@@ -356,7 +356,7 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
     let deltas = get(pp, "serviceData.policyDelta.bindingDeltas")
         .or_else(|| get(pp, "metadata.datasetChange.bindingDeltas"))
         .or_else(|| get(pp, "policyDelta.bindingDeltas"))
-        .and_then(Value::as_array)
+        .and_then(|d| d.as_array())
         .filter(|d| !d.is_empty());
     if let Some(deltas) = deltas {
         // A grant among removals is what matters (`[REMOVE viewer, ADD owner]`); every
@@ -391,11 +391,11 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
     }
     // No delta (older or hand-made samples): the new policy replaces the old one.
     e.action = "update".into();
-    let bindings = get(pp, "request.policy.bindings").and_then(Value::as_array);
+    let bindings = get(pp, "request.policy.bindings").and_then(|b| b.as_array());
     if let Some([only]) = bindings.map(Vec::as_slice) {
         e.target_role = text(only, "role");
         if let Some([member]) = get(only, "members")
-            .and_then(Value::as_array)
+            .and_then(|m| m.as_array())
             .map(Vec::as_slice)
         {
             e.target_user = member.as_str().map(|m| strip_member_prefix(m).to_string());
@@ -449,7 +449,7 @@ fn admin_parameter(pp: &Value, name: &str) -> Option<String> {
     get(pp, "metadata.event")?
         .as_array()?
         .iter()
-        .filter_map(|ev| get(ev, "parameter").and_then(Value::as_array))
+        .filter_map(|ev| get(ev, "parameter").and_then(|p| p.as_array()))
         .flatten()
         .find(|p| text(p, "name").is_some_and(|n| n == name))
         .and_then(|p| text(p, "value"))
@@ -555,7 +555,7 @@ fn token_or_account(pp: &Value, svc: &str, short: &str, e: &mut NormalizedEvent)
                 .map(|m| strip_member_prefix(&m).to_string());
             let deltas: Vec<String> = meta
                 .and_then(|m| get(m, "membershipDelta.roleDeltas"))
-                .and_then(Value::as_array)
+                .and_then(|d| d.as_array())
                 .map(|d| d.iter().filter_map(|d| text(d, "action")).collect())
                 .unwrap_or_default();
             let action = if m.starts_with("Create") || deltas.iter().any(|a| a == "ADD") {
@@ -606,7 +606,7 @@ fn verb(short: &str, pp: &Value) -> &'static str {
         "logout" => "logout",
         _ => {
             let read = get(pp, "authorizationInfo")
-                .and_then(Value::as_array)
+                .and_then(|a| a.as_array())
                 .and_then(|a| a.first())
                 .and_then(|i| text(i, "permissionType"))
                 .is_some_and(|t| t.ends_with("_READ"));
@@ -618,10 +618,11 @@ fn verb(short: &str, pp: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
     use crate::vocab::Client;
 
-    fn fixtures() -> Vec<Value> {
+    fn fixtures() -> Vec<serde_json::Value> {
         fixture("gcp_audit/events.jsonl")
     }
 
@@ -819,14 +820,20 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let f = GcpAudit;
-        let v = serde_json::json!({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "protoPayload": {"methodName": "x"}});
+        let v = from_serde(
+            serde_json::json!({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "protoPayload": {"methodName": "x"}}),
+        );
         assert!(f.detect(&v));
         let err = f.normalize(&v).expect_err("no time").to_string();
         assert!(err.contains("timestamp"), "{err}");
-        let v = serde_json::json!({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "timestamp": "2025-01-01T00:00:00Z"});
+        let v = from_serde(
+            serde_json::json!({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "timestamp": "2025-01-01T00:00:00Z"}),
+        );
         let err = f.normalize(&v).expect_err("no payload").to_string();
         assert!(err.contains("protoPayload"), "{err}");
-        let v = serde_json::json!({"protoPayload": {"serviceName": "x"}, "timestamp": "yesterday"});
+        let v = from_serde(
+            serde_json::json!({"protoPayload": {"serviceName": "x"}, "timestamp": "yesterday"}),
+        );
         let err = f.normalize(&v).expect_err("bad time").to_string();
         assert!(
             err.contains("timestamp") && err.contains("yesterday"),
@@ -837,11 +844,11 @@ mod tests {
     #[test]
     fn detection_is_specific() {
         let f = GcpAudit;
-        assert!(!f.detect(&serde_json::json!({"protoPayload": {"@type": "type.googleapis.com/google.appengine.logging.v1.RequestLog", "methodName": "GET"}})));
-        assert!(!f.detect(
-            &serde_json::json!({"eventName": "GetObject", "eventSource": "s3.amazonaws.com"})
-        ));
-        assert!(!f.detect(&serde_json::json!({"jsonPayload": {"message": "hi"}, "logName": "projects/p/logs/syslog"})));
+        assert!(!f.detect(&from_serde(serde_json::json!({"protoPayload": {"@type": "type.googleapis.com/google.appengine.logging.v1.RequestLog", "methodName": "GET"}}))));
+        assert!(!f.detect(&from_serde(
+            serde_json::json!({"eventName": "GetObject", "eventSource": "s3.amazonaws.com"})
+        )));
+        assert!(!f.detect(&from_serde(serde_json::json!({"jsonPayload": {"message": "hi"}, "logName": "projects/p/logs/syslog"}))));
     }
 
     #[test]
@@ -853,19 +860,23 @@ mod tests {
     }
 
     /// Records no format claimed, and the results of those detected as ours.
-    type Tally = (Vec<Value>, Vec<Result<NormalizedEvent, NormalizeError>>);
+    type Tally = (
+        Vec<serde_json::Value>,
+        Vec<Result<NormalizedEvent, NormalizeError>>,
+    );
 
     fn corpus(rel: &str) -> Option<Tally> {
         let records = corpus_records(rel)?;
         let mut undetected = Vec::new();
         let mut results = Vec::new();
         for r in records {
-            if crate::normalize::detect(&r).map(|f| f.name()) == Some("gcp_audit") {
-                results.push(GcpAudit.normalize(&r));
+            let v = from_serde(r.clone());
+            if crate::normalize::detect(&v).map(|f| f.name()) == Some("gcp_audit") {
+                results.push(GcpAudit.normalize(&v));
             } else {
                 // Only fragments without any audit payload may go unrecognised.
                 assert!(
-                    get(&r, "protoPayload").is_none() && get(&r, "logName").is_none(),
+                    get(&v, "protoPayload").is_none() && get(&v, "logName").is_none(),
                     "{rel}: not detected: {r}"
                 );
                 undetected.push(r);

@@ -50,7 +50,8 @@
 //!   of an API key, not the key) is kept as `token_id` when present.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+
+use super::json::prelude::*;
 
 use super::fields::{
     client_from_user_agent, first_text, float, get, int, require_text, require_time,
@@ -85,9 +86,9 @@ impl Format for IbmQuantum {
 fn is_activity_event(record: &Value) -> bool {
     record
         .get("action")
-        .and_then(Value::as_str)
+        .and_then(|a| a.as_str())
         .is_some_and(|a| a.starts_with("quantum-computing."))
-        && (record.get("initiator").is_some_and(Value::is_object)
+        && (record.get("initiator").is_some_and(|i| i.is_object())
             || record.get("eventTime").is_some())
 }
 
@@ -246,7 +247,7 @@ fn shots(record: &Value) -> Option<i64> {
         .find_map(count);
     let estimator = text(record, "program.id").is_some_and(|p| p.contains("estimator"));
     let Some(pubs) = get(record, "params.pubs")
-        .and_then(Value::as_array)
+        .and_then(|p| p.as_array())
         .filter(|p| !p.is_empty())
     else {
         return default;
@@ -257,7 +258,9 @@ fn shots(record: &Value) -> Option<i64> {
             let own = if estimator {
                 None
             } else {
-                p.get(2).and_then(Value::as_i64).filter(|n| *n >= 0)
+                p.get_idx(2usize)
+                    .and_then(|n| n.as_i64())
+                    .filter(|n| *n >= 0)
             };
             own.or(default)
         })
@@ -450,6 +453,7 @@ fn activity_event(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
     use crate::vocab::Client;
 
@@ -680,16 +684,18 @@ mod tests {
     #[test]
     fn detection() {
         let f = IbmQuantum;
-        assert!(f.detect(&serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "state": {"status": "Queued"}})));
-        assert!(f.detect(&serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "program": {"id": "sampler"}})));
-        assert!(f.detect(&serde_json::json!({"action": "quantum-computing.job.read", "eventTime": "2025-01-01T00:00:00.00+0000"})));
-        assert!(!f.detect(&serde_json::json!({"action": "iam-identity.apikey.create", "eventTime": "2025-01-01T00:00:00.00+0000", "initiator": {}})));
-        assert!(!f.detect(&serde_json::json!({"id": "j", "itemType": "Job", "providerId": "ionq", "created": "x", "state": {"status": "x"}})));
-        assert!(!f.detect(&serde_json::json!({"id": "j", "status": "Completed"})));
+        assert!(f.detect(&from_serde(serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "state": {"status": "Queued"}}))));
+        assert!(f.detect(&from_serde(serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "program": {"id": "sampler"}}))));
+        assert!(f.detect(&from_serde(serde_json::json!({"action": "quantum-computing.job.read", "eventTime": "2025-01-01T00:00:00.00+0000"}))));
+        assert!(!f.detect(&from_serde(serde_json::json!({"action": "iam-identity.apikey.create", "eventTime": "2025-01-01T00:00:00.00+0000", "initiator": {}}))));
+        assert!(!f.detect(&from_serde(serde_json::json!({"id": "j", "itemType": "Job", "providerId": "ionq", "created": "x", "state": {"status": "x"}}))));
+        assert!(!f.detect(&from_serde(
+            serde_json::json!({"id": "j", "status": "Completed"})
+        )));
         // A workload names its backend or instance; another API's object with an
         // id, a creation time, a status and a mode (a checkout session) is not one.
-        assert!(f.detect(&serde_json::json!({"id": "w", "created": "2025-01-01T00:00:00Z", "status": "pending", "mode": "job", "backend": "ibm_fez"})));
-        assert!(!f.detect(&serde_json::json!({"id": "cs_1", "created": 1700000000, "mode": "payment", "status": "complete"})));
+        assert!(f.detect(&from_serde(serde_json::json!({"id": "w", "created": "2025-01-01T00:00:00Z", "status": "pending", "mode": "job", "backend": "ibm_fez"}))));
+        assert!(!f.detect(&from_serde(serde_json::json!({"id": "cs_1", "created": 1700000000, "mode": "payment", "status": "complete"}))));
     }
 
     #[test]
@@ -715,34 +721,44 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let f = IbmQuantum;
-        let no_created = serde_json::json!({"id": "j", "state": {"status": "Queued"}, "program": {"id": "sampler"}});
+        let no_created = from_serde(
+            serde_json::json!({"id": "j", "state": {"status": "Queued"}, "program": {"id": "sampler"}}),
+        );
         assert!(
             f.normalize(&no_created)
                 .expect_err("created is required")
                 .0
                 .contains("`created`")
         );
-        let bad = serde_json::json!({"id": "j", "created": "not a time", "program": {"id": "sampler"}, "status": "Queued"});
+        let bad = from_serde(
+            serde_json::json!({"id": "j", "created": "not a time", "program": {"id": "sampler"}, "status": "Queued"}),
+        );
         let err = f.normalize(&bad).expect_err("created must parse");
         assert!(
             err.0.contains("`created`") && err.0.contains("not a time"),
             "{err}"
         );
-        let no_status = serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "program": {"id": "sampler"}});
+        let no_status = from_serde(
+            serde_json::json!({"id": "j", "created": "2025-01-01T00:00:00Z", "program": {"id": "sampler"}}),
+        );
         assert!(
             f.normalize(&no_status)
                 .expect_err("status is required")
                 .0
                 .contains("`state.status`")
         );
-        let no_time = serde_json::json!({"action": "quantum-computing.job.create", "initiator": {"id": "IBMid-1"}});
+        let no_time = from_serde(
+            serde_json::json!({"action": "quantum-computing.job.create", "initiator": {"id": "IBMid-1"}}),
+        );
         assert!(
             f.normalize(&no_time)
                 .expect_err("eventTime is required")
                 .0
                 .contains("`eventTime`")
         );
-        let bad_action = serde_json::json!({"action": "quantum-computing.job", "eventTime": "2025-01-01T00:00:00Z"});
+        let bad_action = from_serde(
+            serde_json::json!({"action": "quantum-computing.job", "eventTime": "2025-01-01T00:00:00Z"}),
+        );
         assert!(
             f.normalize(&bad_action)
                 .expect_err("action shape")
@@ -771,7 +787,7 @@ mod tests {
             assert!(!records.is_empty(), "{file}");
             for r in &records {
                 assert!(
-                    !IbmQuantum.detect(r),
+                    !IbmQuantum.detect(&from_serde(r.clone())),
                     "ibm_quantum claims a record of {file}: {r}"
                 );
             }

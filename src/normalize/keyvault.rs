@@ -14,11 +14,14 @@
 //!
 //! Control-plane operations on vaults (the Activity log) belong to `azure_activity`.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use super::fields::{
     arm_segment, client_from_user_agent, first_text, get, parse_time_value, short, text,
 };
+use super::json::prelude::*;
+use super::json::{is_number, parse_owned, to_json};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Outcome, Source, UserKind};
@@ -35,9 +38,12 @@ impl Format for KeyVault {
         let Some(obj) = record.as_object() else {
             return false;
         };
+        // Among keys that differ only in case, the first in byte order (serde_json's
+        // sorted map found that one; the record's own order may differ).
         let field = |k: &str| {
             obj.iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                .filter(|(key, _)| key.eq_ignore_ascii_case(k))
+                .min_by(|a, b| a.0.cmp(b.0))
                 .and_then(|(_, v)| v.as_str())
         };
         match field("Type") {
@@ -353,7 +359,7 @@ pub(super) fn require_any_time(
 /// An integer among several paths (numbers, floats such as `403.0`, numeric strings).
 pub(super) fn first_int(record: &Value, paths: &[&str]) -> Option<i64> {
     paths.iter().find_map(|p| match get(record, p)? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        n if is_number(n) => n.as_i64().or_else(|| n.cast_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse::<f64>().ok().map(|f| f as i64),
         _ => None,
     })
@@ -381,13 +387,16 @@ pub(super) fn strip_port(ip: &str) -> String {
 /// The token claims of an Azure record, however the pipeline laid them out:
 /// an object (`identity.claim`, `identity.claims`, `claims`, `Claims_d`), a JSON
 /// string of one, or Log Analytics' flattened `identity_claim_<name>_<type>` columns.
-pub(super) struct Claims {
-    map: Map<String, Value>,
+///
+/// The map is sorted by key, as serde_json's map was: a lookup that falls back to a
+/// search, and a flattened column that overwrites another, still pick the same one.
+pub(super) struct Claims<'a> {
+    map: BTreeMap<Cow<'a, str>, Value<'a>>,
 }
 
-impl Claims {
-    pub(super) fn of(record: &Value) -> Self {
-        let mut map = Map::new();
+impl<'a> Claims<'a> {
+    pub(super) fn of(record: &'a Value<'a>) -> Self {
+        let mut map = BTreeMap::new();
         for path in [
             "identity.claim",
             "identity.claims",
@@ -401,8 +410,12 @@ impl Claims {
                     break;
                 }
                 Some(Value::String(s)) => {
-                    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(s) {
-                        map.extend(m);
+                    if let Ok(Value::Object(m)) = parse_owned(s) {
+                        // One insert at a time: each parsed ('static) entry shortens to
+                        // the record's lifetime, which `extend` would not allow.
+                        for (k, v) in *m {
+                            map.insert(k, v);
+                        }
                         break;
                     }
                 }
@@ -413,19 +426,29 @@ impl Claims {
         // JSON text (`{"claim": {...}}`).
         if map.is_empty()
             && let Some(Value::String(s)) = get(record, "identity")
-            && let Ok(Value::Object(mut outer)) = serde_json::from_str::<Value>(s)
+            && let Ok(Value::Object(mut outer)) = parse_owned(s)
             && let Some(Value::Object(m)) = outer.remove("claim").or_else(|| outer.remove("claims"))
         {
-            map.extend(m);
+            for (k, v) in *m {
+                map.insert(k, v);
+            }
         }
         if let Some(obj) = record.as_object() {
-            for (k, v) in obj {
+            // In byte order, as serde_json's sorted map gave them: when two columns
+            // fold to one name (`identity_claim_oid_g`, `identity_claim_oid_s`), the
+            // last in that order wins, whatever the record's own order.
+            let mut flattened: Vec<_> = obj
+                .iter()
+                .filter(|(k, _)| k.starts_with("identity_claim_"))
+                .collect();
+            flattened.sort_by(|a, b| a.0.cmp(b.0));
+            for (k, v) in flattened {
                 if let Some(rest) = k.strip_prefix("identity_claim_") {
                     let name = ["_s", "_g", "_d", "_b"]
                         .iter()
                         .find_map(|s| rest.strip_suffix(s))
                         .unwrap_or(rest);
-                    map.insert(name.to_string(), v.clone());
+                    map.insert(Cow::Borrowed(name), v.clone());
                 }
             }
         }
@@ -448,7 +471,7 @@ impl Claims {
         })?;
         match value {
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Value::Number(n) => Some(n.to_string()),
+            n if is_number(n) => Some(to_json(n)),
             _ => None,
         }
     }
@@ -519,6 +542,7 @@ pub(super) fn fill_identity(ev: &mut NormalizedEvent, claims: &Claims) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{fixture, normalize_as};
     use crate::vocab::Client;
 
@@ -774,28 +798,28 @@ mod tests {
     #[test]
     fn detection() {
         let kv = KeyVault;
-        assert!(kv.detect(&serde_json::json!({"category": "AuditEvent", "operationName": "SecretGet", "resourceId": "/SUBSCRIPTIONS/X/RESOURCEGROUPS/R/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/V"})));
+        assert!(kv.detect(&from_serde(serde_json::json!({"category": "AuditEvent", "operationName": "SecretGet", "resourceId": "/SUBSCRIPTIONS/X/RESOURCEGROUPS/R/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/V"}))));
         // Control plane (Activity log) and other services' AuditEvent are not ours.
-        assert!(!kv.detect(&serde_json::json!({"category": "Administrative", "operationName": "Microsoft.KeyVault/vaults/delete", "resourceId": "/subscriptions/x/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v"})));
-        assert!(!kv.detect(&serde_json::json!({"category": "AuditEvent", "resourceId": "/SUBSCRIPTIONS/X/PROVIDERS/MICROSOFT.SQL/SERVERS/S"})));
-        assert!(!kv.detect(&serde_json::json!({"category": "SignInLogs", "operationName": "Sign-in activity", "resourceId": "/tenants/t/providers/Microsoft.aadiam"})));
-        assert!(!kv.detect(&serde_json::json!("AuditEvent")));
+        assert!(!kv.detect(&from_serde(serde_json::json!({"category": "Administrative", "operationName": "Microsoft.KeyVault/vaults/delete", "resourceId": "/subscriptions/x/resourceGroups/r/providers/Microsoft.KeyVault/vaults/v"}))));
+        assert!(!kv.detect(&from_serde(serde_json::json!({"category": "AuditEvent", "resourceId": "/SUBSCRIPTIONS/X/PROVIDERS/MICROSOFT.SQL/SERVERS/S"}))));
+        assert!(!kv.detect(&from_serde(serde_json::json!({"category": "SignInLogs", "operationName": "Sign-in activity", "resourceId": "/tenants/t/providers/Microsoft.aadiam"}))));
+        assert!(!kv.detect(&from_serde(serde_json::json!("AuditEvent"))));
     }
 
     #[test]
     fn errors_name_the_field() {
         let kv = KeyVault;
         let rid = "/SUBSCRIPTIONS/X/RESOURCEGROUPS/R/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/V";
-        let e = kv.normalize(&serde_json::json!({"category": "AuditEvent", "operationName": "SecretGet", "resourceId": rid})).unwrap_err();
+        let e = kv.normalize(&from_serde(serde_json::json!({"category": "AuditEvent", "operationName": "SecretGet", "resourceId": rid}))).unwrap_err();
         assert!(e.0.contains("`time`"), "{e}");
         let e = kv
-            .normalize(&serde_json::json!({"time": "not a time", "category": "AuditEvent", "operationName": "SecretGet", "resourceId": rid}))
+            .normalize(&from_serde(serde_json::json!({"time": "not a time", "category": "AuditEvent", "operationName": "SecretGet", "resourceId": rid})))
             .unwrap_err();
         assert!(
             e.0.contains("`time`") && e.0.contains("not a timestamp"),
             "{e}"
         );
-        let e = kv.normalize(&serde_json::json!({"time": "2025-01-01T00:00:00Z", "category": "AuditEvent", "resourceId": rid})).unwrap_err();
+        let e = kv.normalize(&from_serde(serde_json::json!({"time": "2025-01-01T00:00:00Z", "category": "AuditEvent", "resourceId": rid}))).unwrap_err();
         assert!(e.0.contains("`operationName`"), "{e}");
     }
 

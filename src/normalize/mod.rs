@@ -4,12 +4,12 @@
 //! [`FORMATS`] table is the one place a format is registered; detection tries
 //! them in order, so the more specific formats come first.
 
-use serde_json::Value;
-
 use crate::event::NormalizedEvent;
+use json::prelude::*;
 
 pub mod envelope;
 pub mod fields;
+pub mod json;
 pub mod process;
 pub mod redact;
 
@@ -105,7 +105,7 @@ pub(crate) mod test_support {
     /// Parses `json`, checks that `format` detects it and that no other format
     /// registered earlier claims it, then normalizes it.
     pub fn normalize_as(format: &str, json: &str) -> NormalizedEvent {
-        let v: Value = serde_json::from_str(json).expect("test record is valid JSON");
+        let v = json::parse_owned(json).expect("test record is valid JSON");
         let found = detect(&v).unwrap_or_else(|| panic!("no format detected for {json}"));
         assert_eq!(found.name(), format, "detected the wrong format for {json}");
         found
@@ -114,15 +114,15 @@ pub(crate) mod test_support {
     }
 
     /// Reads every JSON record of a fixture file (JSON lines or one array).
-    pub fn fixture(path: &str) -> Vec<Value> {
+    pub fn fixture(path: &str) -> Vec<serde_json::Value> {
         let text =
             std::fs::read_to_string(format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR")))
                 .unwrap_or_else(|e| panic!("fixture {path}: {e}"));
         serde_json::Deserializer::from_str(&text)
-            .into_iter::<Value>()
+            .into_iter::<serde_json::Value>()
             .map(|v| v.expect("fixture is valid JSON"))
             .flat_map(|v| match v {
-                Value::Array(items) => items,
+                serde_json::Value::Array(items) => items,
                 other => vec![other],
             })
             .collect()
@@ -145,14 +145,14 @@ pub(crate) mod test_support {
     /// logs), unwrapped from the extraction's provenance (`log`, `event`, `item`).
     /// `None` when `QTRAIL_CORPUS` is unset; a panic when it is set but the file is
     /// missing, so CI cannot pass by skipping.
-    pub fn corpus_records(rel: &str) -> Option<Vec<Value>> {
+    pub fn corpus_records(rel: &str) -> Option<Vec<serde_json::Value>> {
         let text = corpus_text(rel)?;
         let mut out = Vec::new();
-        for v in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+        for v in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>() {
             let v = v.unwrap_or_else(|e| panic!("{rel}: {e}"));
             let items = match v {
-                Value::Array(items) => items,
-                Value::Object(ref m) if m.contains_key("Records") => {
+                serde_json::Value::Array(items) => items,
+                serde_json::Value::Object(ref m) if m.contains_key("Records") => {
                     m["Records"].as_array().cloned().unwrap_or_default()
                 }
                 other => vec![other],

@@ -22,7 +22,7 @@
 //! - `debugContext.debugData.requestId` (else `transaction.id`) → `request_id`.
 //! - Class and action from the event type: see [`classify`].
 
-use serde_json::Value;
+use super::json::prelude::*;
 
 use super::fields::{boolean, client_from_user_agent, float, get, int, require_time, text};
 use super::{Format, NormalizeError};
@@ -45,7 +45,7 @@ impl Format for Okta {
         if text(record, "p_log_type").is_some_and(|t| t.starts_with("Okta.")) {
             return true;
         }
-        let Some(event_type) = get(record, "eventType").and_then(Value::as_str) else {
+        let Some(event_type) = get(record, "eventType").and_then(|v| v.as_str()) else {
             return false;
         };
         // CloudTrail also has `eventType` (AwsApiCall); the hook envelope is not an event.
@@ -150,7 +150,7 @@ impl Format for Okta {
 
         // On what: the targets.
         let targets: Vec<&Value> = get(r, "target")
-            .and_then(Value::as_array)
+            .and_then(|t| t.as_array())
             .map(|a| a.iter().filter(|t| t.is_object()).collect())
             .unwrap_or_default();
 
@@ -485,6 +485,7 @@ fn verb(last: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
     use chrono::{TimeZone, Utc};
 
@@ -767,7 +768,11 @@ mod tests {
     #[test]
     fn detection() {
         let okta = Okta;
-        let yes = |s: &str| okta.detect(&serde_json::from_str::<Value>(s).expect("json"));
+        let yes = |s: &str| {
+            okta.detect(&from_serde(
+                serde_json::from_str::<serde_json::Value>(s).expect("json"),
+            ))
+        };
         assert!(yes(
             r#"{"eventType":"user.session.start","published":"2024-01-01T00:00:00Z"}"#
         ));
@@ -792,20 +797,22 @@ mod tests {
     #[test]
     fn missing_or_bad_time_is_an_error_naming_the_field() {
         let missing = Okta
-            .normalize(&serde_json::json!({"eventType":"user.session.start","actor":{"type":"User"},"uuid":"1"}))
+            .normalize(&from_serde(serde_json::json!({"eventType":"user.session.start","actor":{"type":"User"},"uuid":"1"})))
             .expect_err("no time");
         assert!(missing.to_string().contains("`published`"), "{missing}");
         let bad = Okta
-            .normalize(
-                &serde_json::json!({"eventType":"user.session.start","published":"redacted"}),
-            )
+            .normalize(&from_serde(
+                serde_json::json!({"eventType":"user.session.start","published":"redacted"}),
+            ))
             .expect_err("bad time");
         assert!(
             bad.to_string().contains("`published`") && bad.to_string().contains("redacted"),
             "{bad}"
         );
         let no_type = Okta
-            .normalize(&serde_json::json!({"published":"2024-01-01T00:00:00Z"}))
+            .normalize(&from_serde(
+                serde_json::json!({"published":"2024-01-01T00:00:00Z"}),
+            ))
             .expect_err("no event type");
         assert!(no_type.to_string().contains("`eventType`"), "{no_type}");
     }
@@ -912,9 +919,10 @@ mod tests {
         }
         let (mut ok, mut errs) = (Vec::new(), Vec::new());
         for r in &all {
-            let found = crate::normalize::detect(r).map(|f| f.name());
+            let v = from_serde(r.clone());
+            let found = crate::normalize::detect(&v).map(|f| f.name());
             assert_eq!(found, Some("okta"), "not detected as okta: {r}");
-            match Okta.normalize(r) {
+            match Okta.normalize(&v) {
                 Ok(e) => ok.push(e),
                 Err(err) => {
                     let msg = err.to_string();
@@ -995,7 +1003,10 @@ mod tests {
                 return;
             };
             for r in &records {
-                assert!(!Okta.detect(r), "okta claimed a record of {f}: {r}");
+                assert!(
+                    !Okta.detect(&from_serde(r.clone())),
+                    "okta claimed a record of {f}: {r}"
+                );
             }
         }
     }

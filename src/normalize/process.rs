@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::json::prelude::*;
+use super::json::{self, to_json};
 use super::redact::Redactor;
 use super::{Format, detect, envelope};
 use crate::event::NormalizedEvent;
@@ -86,7 +87,8 @@ impl Normalizer {
                 Err(e) => return parse_error(bad_utf8(e.utf8_error()), e.as_bytes()),
             },
         };
-        let value: Value = match serde_json::from_str(&text) {
+        let mut scratch = Vec::new();
+        let value = match json::parse(&text, &mut scratch) {
             Ok(v) => v,
             Err(e) => return parse_error(format!("malformed JSON: {e}"), text.as_bytes()),
         };
@@ -121,7 +123,7 @@ impl Normalizer {
         // A scrubbed record is kept as re-serialized without its secrets; any
         // other as its own bytes, uncopied.
         event.raw = if scrubbed {
-            value.to_string()
+            to_json(&value)
         } else {
             text.into_owned()
         };
@@ -146,7 +148,7 @@ impl Normalizer {
         let format = match self.forced {
             Some(f) => f,
             None => detect(value).ok_or_else(|| {
-                let keys: Vec<&str> = value.as_object().map(|m| m.keys().take(8).map(String::as_str).collect()).unwrap_or_default();
+                let keys: Vec<&str> = value.as_object().map(|m| m.keys().take(8).map(|k| k.as_ref()).collect()).unwrap_or_default();
                 reject(
                     Stage::Detect,
                     None,
@@ -160,7 +162,10 @@ impl Normalizer {
         };
         let mut scrubbed = self.redactor.scrub(value);
         for path in format.secret_paths() {
-            if let Some(sub) = path.split('.').try_fold(&mut *value, |v, k| v.get_mut(k)) {
+            if let Some(sub) = path
+                .split('.')
+                .try_fold(&mut *value, |v, k| v.as_object_mut()?.get_mut(k))
+            {
                 scrubbed |= self.redactor.scrub_all(sub);
             }
         }
@@ -268,9 +273,9 @@ pub fn event_id(source: &str, source_id: Option<&str>, bytes: &[u8]) -> String {
 
 fn kind(v: &Value) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
+        Value::Static(StaticNode::Null) => "null",
+        Value::Static(StaticNode::Bool(_)) => "boolean",
+        Value::Static(_) => "number",
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
@@ -300,7 +305,7 @@ mod tests {
             true
         }
         fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
-            let s = record["s"].as_str().unwrap_or_default();
+            let s = record.get("s").and_then(|v| v.as_str()).unwrap_or_default();
             Err(NormalizeError::new(&s[..s.len() + 2]))
         }
     }

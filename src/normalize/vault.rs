@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use super::json::prelude::*;
 
 use super::fields::{client_from_user_agent, get, require_text, require_time, text};
 use super::{Format, NormalizeError};
@@ -44,13 +44,13 @@ impl Format for Vault {
             return false;
         };
         let typed = matches!(
-            obj.get("type").and_then(Value::as_str),
+            obj.get("type").and_then(|v| v.as_str()),
             Some("request" | "response")
         );
         typed
             && ["request", "response", "auth"]
                 .iter()
-                .any(|k| obj.get(*k).is_some_and(Value::is_object))
+                .any(|k| obj.get(*k).is_some_and(|v| v.is_object()))
     }
 
     fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
@@ -525,10 +525,10 @@ fn revoked_in_path(path: &str) -> Option<String> {
 fn policies(auth: &Value) -> Vec<String> {
     let list = |k: &str| -> Vec<String> {
         get(auth, k)
-            .and_then(Value::as_array)
+            .and_then(|v| v.as_array())
             .map(|a| {
                 a.iter()
-                    .filter_map(Value::as_str)
+                    .filter_map(|v| v.as_str())
                     .map(str::to_string)
                     .collect()
             })
@@ -615,13 +615,16 @@ fn user_kind(actor: Option<&Value>, mount_type: Option<&str>, path: Option<&str>
 /// values are lists, and HMAC'd ones are useless as a user agent.
 fn header(record: &Value, name: &str) -> Option<String> {
     let headers = get(record, "request.headers")?.as_object()?;
+    // Among names that differ only in case, the first in byte order wins (the order
+    // serde_json's sorted map gave before the port).
     let v = headers
         .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .min_by(|a, b| a.0.cmp(b.0))
         .map(|(_, v)| v)?;
     let s = match v {
-        Value::Array(items) => items.iter().find_map(Value::as_str)?,
-        Value::String(s) => s.as_str(),
+        Value::Array(items) => items.iter().find_map(|i| i.as_str())?,
+        Value::String(s) => &**s,
         _ => return None,
     };
     let s = s.trim();
@@ -644,12 +647,12 @@ fn outcome(record: &Value, is_response: bool) -> (Outcome, Option<String>) {
         };
         return (Outcome::Failure, Some(why));
     }
-    if let Some(code) = get(record, "response.data.http_status_code").and_then(Value::as_i64)
+    if let Some(code) = get(record, "response.data.http_status_code").and_then(|v| v.as_i64())
         && code >= 400
     {
         return (Outcome::Failure, Some(format!("HTTP {code}")));
     }
-    if get(record, "auth.policy_results.allowed").and_then(Value::as_bool) == Some(false) {
+    if get(record, "auth.policy_results.allowed").and_then(|v| v.as_bool()) == Some(false) {
         return (
             Outcome::Failure,
             Some("permission denied (policy_results.allowed is false)".to_string()),
@@ -683,10 +686,11 @@ fn squash(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
     use crate::vocab::Client;
 
-    fn norm(v: &Value) -> NormalizedEvent {
+    fn norm(v: &serde_json::Value) -> NormalizedEvent {
         normalize_as("vault", &v.to_string())
     }
 
@@ -1054,28 +1058,42 @@ mod tests {
     #[test]
     fn detection() {
         let v = Vault;
-        assert!(v.detect(&serde_json::json!({"type": "request", "time": "2025-01-01T00:00:00Z", "request": {"id": "x"}})));
-        assert!(!v.detect(&serde_json::json!({"type": "request", "time": "2025-01-01T00:00:00Z"})));
-        assert!(!v.detect(&serde_json::json!({"type": "event", "request": {}})));
-        assert!(!v.detect(&serde_json::json!({"eventType": "user.session.start", "request": {}})));
-        assert!(!v.detect(&serde_json::json!(["request"])));
+        assert!(v.detect(&from_serde(serde_json::json!({"type": "request", "time": "2025-01-01T00:00:00Z", "request": {"id": "x"}}))));
+        assert!(!v.detect(&from_serde(
+            serde_json::json!({"type": "request", "time": "2025-01-01T00:00:00Z"})
+        )));
+        assert!(!v.detect(&from_serde(
+            serde_json::json!({"type": "event", "request": {}})
+        )));
+        assert!(!v.detect(&from_serde(
+            serde_json::json!({"eventType": "user.session.start", "request": {}})
+        )));
+        assert!(!v.detect(&from_serde(serde_json::json!(["request"]))));
     }
 
     #[test]
     fn errors_name_the_field() {
         let v = Vault;
         let e = v
-            .normalize(&serde_json::json!({"type": "request", "request": {"id": "a"}}))
+            .normalize(&from_serde(
+                serde_json::json!({"type": "request", "request": {"id": "a"}}),
+            ))
             .unwrap_err();
         assert!(e.0.contains("`time`"), "{e}");
         let e = v
-            .normalize(&serde_json::json!({"type": "request", "time": "yesterday", "request": {}}))
+            .normalize(&from_serde(
+                serde_json::json!({"type": "request", "time": "yesterday", "request": {}}),
+            ))
             .unwrap_err();
         assert!(
             e.0.contains("`time`") && e.0.contains("not a timestamp"),
             "{e}"
         );
-        let e = v.normalize(&serde_json::json!({"type": "bogus", "time": "2025-01-01T00:00:00Z", "request": {}})).unwrap_err();
+        let e = v
+            .normalize(&from_serde(
+                serde_json::json!({"type": "bogus", "time": "2025-01-01T00:00:00Z", "request": {}}),
+            ))
+            .unwrap_err();
         assert!(e.0.contains("`type`"), "{e}");
     }
 
@@ -1093,16 +1111,19 @@ mod tests {
         );
         let mut normalized = 0;
         for r in &records {
-            let f = crate::normalize::detect(r).map(|f| f.name());
+            let v = from_serde(r.clone());
+            let f = crate::normalize::detect(&v).map(|f| f.name());
             assert_eq!(f, Some("vault"), "not detected as vault: {r}");
-            match Vault.normalize(r) {
+            match Vault.normalize(&v) {
                 Ok(_) => normalized += 1,
                 Err(e) => assert!(!e.0.is_empty()),
             }
         }
         assert_eq!(normalized, 8);
 
-        let first = Vault.normalize(&records[0]).expect("first entry");
+        let first = Vault
+            .normalize(&from_serde(records[0].clone()))
+            .expect("first entry");
         assert_eq!(
             first.time.to_rfc3339(),
             "2025-08-25T14:00:00.123456789+00:00"
@@ -1120,19 +1141,25 @@ mod tests {
         assert_eq!(first.tenant.as_deref(), Some("root"));
 
         // The pretty-printed root-token delete.
-        let root = Vault.normalize(&records[1]).expect("second entry");
+        let root = Vault
+            .normalize(&from_serde(records[1].clone()))
+            .expect("second entry");
         assert_eq!(root.operation.as_deref(), Some("delete"));
         assert_eq!(root.message.as_deref(), Some("acted with a root token"));
         assert_eq!(root.user_kind, UserKind::Unknown);
 
-        let ok = Vault.normalize(&records[2]).expect("third entry");
+        let ok = Vault
+            .normalize(&from_serde(records[2].clone()))
+            .expect("third entry");
         assert_eq!(ok.outcome, Outcome::Success);
         assert_eq!(
             ok.source_id.as_deref(),
             Some("res-001:response:2025-08-25T14:02:00.111213141Z")
         );
 
-        let denied = Vault.normalize(&records[3]).expect("fourth entry");
+        let denied = Vault
+            .normalize(&from_serde(records[3].clone()))
+            .expect("fourth entry");
         assert_eq!(denied.outcome, Outcome::Failure);
         assert_eq!(denied.reason.as_deref(), Some("permission denied"));
         assert_eq!(

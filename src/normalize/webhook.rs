@@ -12,7 +12,10 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use simd_json::value::borrowed::Object;
+
+use super::json::prelude::*;
+use super::json::{is_number, to_json};
 
 use super::fields::client_from_user_agent;
 use super::{Format, NormalizeError};
@@ -84,7 +87,7 @@ impl Format for Webhook {
     fn detect(&self, record: &Value) -> bool {
         record
             .get("schema")
-            .and_then(Value::as_str)
+            .and_then(|v| v.as_str())
             .is_some_and(|s| s.starts_with("qtrail.job_event/"))
     }
 
@@ -101,7 +104,14 @@ impl Format for Webhook {
                 "field `schema` is {schema:?}; this qtrail reads only \"{SCHEMA_V1}\""
             )));
         }
-        if let Some(unknown) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        // Among several unknown fields the first in byte order is named (the order
+        // serde_json's sorted map gave before the port).
+        if let Some(unknown) = obj
+            .keys()
+            .map(|k| &**k)
+            .filter(|k| !KNOWN.contains(k))
+            .min()
+        {
             return Err(NormalizeError::new(format!(
                 "field `{unknown}` is not defined by {SCHEMA_V1} (put producer-specific data under `extra`)"
             )));
@@ -184,10 +194,10 @@ impl Format for Webhook {
 }
 
 /// Typed, strict access to the fields of one event.
-struct Reader<'a>(&'a Map<String, Value>);
+struct Reader<'a>(&'a Object<'a>);
 
-impl Reader<'_> {
-    fn value(&self, field: &str) -> Option<&Value> {
+impl<'a> Reader<'a> {
+    fn value(&self, field: &str) -> Option<&'a Value<'a>> {
         self.0.get(field).filter(|v| !v.is_null())
     }
 
@@ -273,14 +283,15 @@ impl Reader<'_> {
     fn non_negative_int(&self, field: &str) -> Result<Option<i64>, NormalizeError> {
         match self.value(field) {
             None => Ok(None),
-            Some(v @ Value::Number(n)) => match n.as_i64().or_else(|| {
-                n.as_f64()
+            Some(v) if is_number(v) => match v.as_i64().or_else(|| {
+                v.cast_f64()
                     .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
                     .map(|f| f as i64)
             }) {
                 Some(i) if i >= 0 => Ok(Some(i)),
                 Some(_) => Err(NormalizeError::new(format!(
-                    "field `{field}` must not be negative, got {n}"
+                    "field `{field}` must not be negative, got {}",
+                    to_json(v)
                 ))),
                 None => Err(type_error(field, "an integer", v)),
             },
@@ -292,10 +303,11 @@ impl Reader<'_> {
     fn non_negative_number(&self, field: &str) -> Result<Option<f64>, NormalizeError> {
         match self.value(field) {
             None => Ok(None),
-            Some(v @ Value::Number(n)) => match n.as_f64() {
+            Some(v) if is_number(v) => match v.cast_f64() {
                 Some(f) if f >= 0.0 && f.is_finite() => Ok(Some(f)),
                 Some(_) => Err(NormalizeError::new(format!(
-                    "field `{field}` must not be negative, got {n}"
+                    "field `{field}` must not be negative, got {}",
+                    to_json(v)
                 ))),
                 None => Err(type_error(field, "a number", v)),
             },
@@ -327,6 +339,7 @@ fn type_error(field: &str, what: &str, got: &Value) -> NormalizeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
     use serde_json::json;
 
@@ -341,18 +354,21 @@ mod tests {
             .collect()
     }
 
-    fn minimal() -> Value {
+    fn minimal() -> serde_json::Value {
         json!({"schema": SCHEMA_V1, "id": "evt-1", "time": "2025-06-01T12:00:00Z", "action": "submit"})
     }
 
-    fn err(patch: Value) -> String {
+    fn err(patch: serde_json::Value) -> String {
         let mut v = minimal();
         if let (Some(base), Some(extra)) = (v.as_object_mut(), patch.as_object()) {
             for (k, x) in extra {
                 base.insert(k.clone(), x.clone());
             }
         }
-        Webhook.normalize(&v).expect_err("must be rejected").0
+        Webhook
+            .normalize(&from_serde(v))
+            .expect_err("must be rejected")
+            .0
     }
 
     #[test]
@@ -436,14 +452,15 @@ mod tests {
 
     #[test]
     fn detection() {
-        assert!(Webhook.detect(&minimal()));
-        assert!(Webhook.detect(&json!({"schema": "qtrail.job_event/v2"})));
-        assert!(!Webhook.detect(&json!({"schema": "something.else/v1", "id": "x"})));
-        assert!(
-            !Webhook
-                .detect(&json!({"id": "x", "time": "2025-01-01T00:00:00Z", "action": "submit"}))
-        );
-        assert!(!Webhook.detect(&json!("qtrail.job_event/v1")));
+        assert!(Webhook.detect(&from_serde(minimal())));
+        assert!(Webhook.detect(&from_serde(json!({"schema": "qtrail.job_event/v2"}))));
+        assert!(!Webhook.detect(&from_serde(
+            json!({"schema": "something.else/v1", "id": "x"})
+        )));
+        assert!(!Webhook.detect(&from_serde(
+            json!({"id": "x", "time": "2025-01-01T00:00:00Z", "action": "submit"})
+        )));
+        assert!(!Webhook.detect(&from_serde(json!("qtrail.job_event/v1"))));
     }
 
     #[test]
@@ -451,7 +468,10 @@ mod tests {
         let missing_time = {
             let mut v = minimal();
             v.as_object_mut().map(|o| o.remove("time"));
-            Webhook.normalize(&v).expect_err("time is required").0
+            Webhook
+                .normalize(&from_serde(v))
+                .expect_err("time is required")
+                .0
         };
         assert_eq!(missing_time, "required field `time` is missing or empty");
         assert_eq!(
@@ -469,7 +489,10 @@ mod tests {
         // A whole number written with a fraction part is an integer to JSON Schema.
         let mut whole = minimal();
         whole["shots"] = json!(2000.0);
-        assert_eq!(Webhook.normalize(&whole).unwrap().shots, Some(2000));
+        assert_eq!(
+            Webhook.normalize(&from_serde(whole)).unwrap().shots,
+            Some(2000)
+        );
         assert_eq!(
             err(json!({"qpu_seconds": "12"})),
             "field `qpu_seconds` must be a number, got \"12\""
@@ -536,7 +559,10 @@ mod tests {
                 .contains("reads only \"qtrail.job_event/v1\"")
         );
         assert_eq!(
-            Webhook.normalize(&json!([1])).expect_err("not an object").0,
+            Webhook
+                .normalize(&from_serde(json!([1])))
+                .expect_err("not an object")
+                .0,
             "a qtrail.job_event must be a JSON object"
         );
     }
@@ -545,10 +571,10 @@ mod tests {
     fn nulls_are_absent_and_extra_is_free_form() {
         let mut v = minimal();
         if let Some(o) = v.as_object_mut() {
-            o.insert("shots".into(), Value::Null);
+            o.insert("shots".into(), serde_json::Value::Null);
             o.insert("extra".into(), json!({"anything": [1, 2, {"x": true}]}));
         }
-        let e = Webhook.normalize(&v).expect("valid");
+        let e = Webhook.normalize(&from_serde(v)).expect("valid");
         assert_eq!(e.shots, None);
         assert_eq!(e.job_status, Some(JobStatus::Queued));
     }
@@ -560,7 +586,7 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(&path).expect("schema file exists");
-        let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
         let props = schema["properties"].as_object().expect("properties");
         let mut names: Vec<&str> = props.keys().map(String::as_str).collect();
         names.sort_unstable();
@@ -571,14 +597,14 @@ mod tests {
             .as_array()
             .expect("required")
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(serde_json::Value::as_str)
             .collect();
         assert_eq!(required, ["schema", "id", "time", "action"]);
         let actions: Vec<&str> = props["action"]["enum"]
             .as_array()
             .expect("action enum")
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(serde_json::Value::as_str)
             .collect();
         assert_eq!(actions, ACTIONS);
         for (field, all) in [
@@ -592,11 +618,14 @@ mod tests {
                 .as_array()
                 .expect("enum")
                 .iter()
-                .filter_map(Value::as_str)
+                .filter_map(serde_json::Value::as_str)
                 .collect();
             assert_eq!(values, all, "{field}");
         }
-        assert_eq!(schema["additionalProperties"], Value::Bool(false));
+        assert_eq!(
+            schema["additionalProperties"],
+            serde_json::Value::Bool(false)
+        );
     }
 
     /// No third-party corpus speaks this format (it is qtrail's own); check that it
@@ -615,7 +644,10 @@ mod tests {
                 return;
             };
             for r in &records {
-                assert!(!Webhook.detect(r), "webhook claims a record of {file}: {r}");
+                assert!(
+                    !Webhook.detect(&from_serde(r.clone())),
+                    "webhook claims a record of {file}: {r}"
+                );
             }
         }
     }

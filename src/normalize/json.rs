@@ -1,0 +1,87 @@
+//! The parsed record every normalizer reads: simd-json's borrowed DOM.
+//!
+//! Parsing is a SIMD pass over the record's bytes, and its strings borrow from
+//! them, so a record costs a few allocations instead of one per key and string.
+//! Objects of up to 32 keys are small vectors searched in place, in the record's
+//! own key order.
+//!
+//! Three things differ from serde_json's `Value`, and each has its replacement:
+//! `v["k"]` panics when `k` is missing (use `get`), `as_f64` is `None` for
+//! integers (use `cast_f64`), and `Display` is not JSON (use [`to_json`]).
+
+use std::cell::RefCell;
+
+pub use simd_json::{BorrowedValue as Value, StaticNode};
+
+/// The traits that give [`Value`] its accessors (`get`, `as_str`, `as_object`, ...).
+/// Not simd-json's whole prelude: its array trait would shadow `Vec::iter` with an
+/// iterator boxed on every call.
+pub mod prelude {
+    pub use super::{StaticNode, Value};
+    pub use simd_json::prelude::{
+        MutableArray, MutableObject, MutableValueArrayAccess, TypedArrayValue, TypedObjectValue,
+        TypedScalarValue, TypedValue, ValueArrayAccess, ValueAsArray, ValueAsMutArray,
+        ValueAsMutObject, ValueAsObject, ValueAsScalar, ValueBuilder, ValueIntoArray,
+        ValueIntoObject, ValueIntoString, ValueObjectAccess, ValueObjectAccessAsArray,
+        ValueObjectAccessAsObject, ValueObjectAccessAsScalar, Writable,
+    };
+}
+
+use prelude::*;
+
+thread_local! {
+    /// The parser's working buffers, kept between records of one thread.
+    static BUFFERS: RefCell<simd_json::Buffers> = RefCell::new(simd_json::Buffers::default());
+}
+
+/// Parses `text` into a value whose strings borrow from `scratch`: simd-json
+/// rewrites escaped strings in place, so it works on a copy and `text` stays as it
+/// came. The error is serde_json's account of what is wrong (line, column, what was
+/// expected), which says more than simd-json's.
+pub fn parse<'b>(text: &str, scratch: &'b mut Vec<u8>) -> Result<Value<'b>, String> {
+    scratch.clear();
+    scratch.extend_from_slice(text.as_bytes());
+    let bytes: &'b mut [u8] = scratch.as_mut_slice();
+    BUFFERS
+        .with(move |b| {
+            simd_json::value::borrowed::to_value_with_buffers(bytes, &mut b.borrow_mut())
+        })
+        .map_err(
+            |simd| match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Err(e) => e.to_string(),
+                Ok(_) => simd.to_string(),
+            },
+        )
+}
+
+/// Parses text into a value that owns its strings (for JSON held inside a string).
+pub fn parse_owned(text: &str) -> Result<Value<'static>, String> {
+    let mut scratch = Vec::new();
+    parse(text, &mut scratch).map(|v| v.into_static())
+}
+
+/// The JSON text of a value.
+pub fn to_json(v: &Value) -> String {
+    v.encode()
+}
+
+/// A serde_json value (built with `json!` in tests, or from a fixture) as a [`Value`].
+pub fn from_serde(v: serde_json::Value) -> Value<'static> {
+    Value::try_from(v).expect("a serde_json value converts")
+}
+
+/// Takes the value out, leaving null in its place.
+pub fn take<'a>(v: &mut Value<'a>) -> Value<'a> {
+    std::mem::take(v)
+}
+
+/// Whether the value is a JSON number.
+pub fn is_number(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Static(StaticNode::I64(_) | StaticNode::U64(_) | StaticNode::F64(_))
+    )
+}
+
+/// The null value.
+pub const NULL: Value<'static> = Value::Static(StaticNode::Null);

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use super::json::prelude::*;
-use super::json::{is_number, to_json};
+use super::json::{Object, is_number, to_json};
 use aho_corasick::AhoCorasick;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
@@ -13,7 +13,7 @@ use crate::vocab::Client;
 
 /// Looks up a dotted path (`actor.alternateId`). A key that is missing is retried
 /// case-insensitively, because some pipelines lower-case keys on the way; among
-/// several such keys the first in byte order wins, as before the port.
+/// several such keys the first in byte order wins, whatever the record's key order.
 pub fn get<'a>(v: &'a Value<'a>, path: &str) -> Option<&'a Value<'a>> {
     let mut cur = v;
     let mut rest = path;
@@ -23,21 +23,37 @@ pub fn get<'a>(v: &'a Value<'a>, path: &str) -> Option<&'a Value<'a>> {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
-        let obj = cur.as_object()?;
-        cur = match obj.get(key) {
-            Some(x) => x,
-            None => obj
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-                .min_by(|a, b| a.0.cmp(b.0))
-                .map(|(_, x)| x)?,
-        };
+        cur = lookup(cur.as_object()?, key)?;
         match tail {
             Some(t) => rest = t,
             None => break,
         }
     }
     if cur.is_null() { None } else { Some(cur) }
+}
+
+/// The value under `key`, or else under the first key (in byte order) that equals it
+/// ignoring ASCII case. Small objects (simd-json keeps up to 32 keys in a vector)
+/// are searched in one pass that does both; larger ones are hashed first.
+fn lookup<'a>(obj: &'a Object<'a>, key: &str) -> Option<&'a Value<'a>> {
+    if obj.len() > 32
+        && let Some(v) = obj.get(key)
+    {
+        return Some(v);
+    }
+    let mut folded: Option<(&str, &'a Value<'a>)> = None;
+    for (k, v) in obj.iter() {
+        if k.len() != key.len() {
+            continue;
+        }
+        if k == key {
+            return Some(v);
+        }
+        if k.eq_ignore_ascii_case(key) && folded.is_none_or(|(f, _)| k.as_ref() < f) {
+            folded = Some((k, v));
+        }
+    }
+    folded.map(|(_, v)| v)
 }
 
 /// A non-empty string at `path`; numbers and booleans are rendered as text.
@@ -357,6 +373,29 @@ pub fn country_code(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::normalize::json::parse_owned;
+
+    #[test]
+    fn an_exact_key_wins_and_case_folded_keys_are_chosen_by_byte_order() {
+        let v =
+            parse_owned(r#"{"callerip":"1","CallerIp":"2","callerIp":"3","x":{"Y":4}}"#).unwrap();
+        assert_eq!(text(&v, "callerIp").as_deref(), Some("3"));
+        assert_eq!(
+            text(&v, "CALLERIP").as_deref(),
+            Some("2"),
+            "byte order: C < c"
+        );
+        assert_eq!(int(&v, "X.y"), Some(4));
+        assert_eq!(get(&v, "callerIpx"), None);
+        // Past 32 keys the object is hashed; the same rules hold.
+        let many: Vec<String> = (0..40).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        let v = parse_owned(&format!(r#"{{{},"Zed":1,"zed":2}}"#, many.join(","))).unwrap();
+        assert_eq!(int(&v, "k39"), Some(39));
+        assert_eq!(int(&v, "zed"), Some(2));
+        assert_eq!(int(&v, "ZED"), Some(1));
+        assert_eq!(int(&v, "K7"), Some(7));
+    }
+
     use super::*;
 
     #[test]

@@ -13,6 +13,9 @@ use std::cell::RefCell;
 
 pub use simd_json::{BorrowedValue as Value, StaticNode};
 
+/// A parsed JSON object: its keys and values, in the record's order.
+pub type Object<'a> = simd_json::value::borrowed::Object<'a>;
+
 /// The traits that give [`Value`] its accessors (`get`, `as_str`, `as_object`, ...).
 /// Not simd-json's whole prelude: its array trait would shadow `Vec::iter` with an
 /// iterator boxed on every call.

@@ -471,9 +471,7 @@ impl<R: Read> Framer<R> {
         let start_line = self.line;
         let mut start = self.pos;
         let start_pos = self.position_of(start, start_line);
-        let mut depth: usize = 0;
-        let mut in_string = false;
-        let mut escape = false;
+        let mut scan = Scan::default();
         // Bytes dropped from an oversized record while we look for its end.
         let mut oversized: Option<(Vec<u8>, u64)> = None;
         loop {
@@ -499,26 +497,36 @@ impl<R: Read> Framer<R> {
                     });
                 }
             }
-            if in_string {
-                // Fast path: jump to the next byte that matters inside a string.
-                let rest = &self.buf[self.pos..];
-                let skip = if escape {
-                    0
-                } else {
-                    memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len())
-                };
-                self.pos += skip;
-                if self.pos >= self.buf.len() {
-                    continue;
+            // Scan no further than the size limit, so an oversized record is noticed
+            // as soon as it passes it.
+            let end = match oversized {
+                None => self.buf.len().min(start + self.max_record + 1),
+                Some(_) => self.buf.len(),
+            };
+            let (at, stop) = scan.run(&self.buf, self.pos, end);
+            self.pos = at;
+            match stop {
+                Stop::End => {}
+                Stop::Closed => {
+                    return Ok(match oversized {
+                        Some((sample, dropped)) => {
+                            let total = dropped + (self.pos - start) as u64;
+                            Frame::Broken {
+                                bytes: sample,
+                                pos: start_pos,
+                                reason: format!(
+                                    "oversized record: {total} bytes, over the limit of {} bytes (raise it with --max-record-bytes)",
+                                    self.max_record
+                                ),
+                            }
+                        }
+                        None => Frame::Record {
+                            bytes: self.buf[start..self.pos].to_vec(),
+                            pos: start_pos,
+                        },
+                    });
                 }
-                let b = self.buf[self.pos];
-                if escape {
-                    escape = false;
-                } else if b == b'\\' {
-                    escape = true;
-                } else if b == b'"' {
-                    in_string = false;
-                } else if b == b'\n' {
+                Stop::NewlineInString => {
                     // JSON forbids a raw newline inside a string: the record is cut off here.
                     let bytes = self.cut(start, &oversized);
                     self.pos += 1;
@@ -531,63 +539,31 @@ impl<R: Read> Framer<R> {
                         ),
                     });
                 }
-                self.pos += 1;
-            } else {
-                let b = self.buf[self.pos];
-                match b {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            self.pos += 1;
-                            return Ok(match oversized {
-                                Some((sample, dropped)) => {
-                                    let total = dropped + (self.pos - start) as u64;
-                                    Frame::Broken {
-                                        bytes: sample,
-                                        pos: start_pos,
-                                        reason: format!(
-                                            "oversized record: {total} bytes, over the limit of {} bytes (raise it with --max-record-bytes)",
-                                            self.max_record
-                                        ),
-                                    }
-                                }
-                                None => Frame::Record {
-                                    bytes: self.buf[start..self.pos].to_vec(),
-                                    pos: start_pos,
-                                },
-                            });
-                        }
+                Stop::Newline => {
+                    self.line += 1;
+                    // A `{` at the start of a line while a record is still open means
+                    // the open one lost its end (JSON lines with a truncated line).
+                    self.pos += 1;
+                    if let Some((_, dropped)) = &mut oversized {
+                        // Counted, not kept: an oversized record holds no memory.
+                        *dropped += (self.pos - start) as u64;
+                        start = self.pos;
                     }
-                    b'\n' => {
-                        self.line += 1;
-                        // A `{` at the start of a line while a record is still open means
-                        // the open one lost its end (JSON lines with a truncated line).
-                        self.pos += 1;
-                        if let Some((_, dropped)) = &mut oversized {
-                            // Counted, not kept: an oversized record holds no memory.
-                            *dropped += (self.pos - start) as u64;
-                            start = self.pos;
-                        }
-                        let mut keep = start;
-                        let next = self.peek(&mut keep)?;
-                        start = keep;
-                        if next == Some(b'{') && oversized.is_none() {
-                            let bytes = self.buf[start..self.pos - 1].to_vec();
-                            return Ok(Frame::Broken {
-                                bytes,
-                                pos: start_pos,
-                                reason: format!(
-                                    "malformed JSON: the record at line {start_line} is not closed before the next record starts"
-                                ),
-                            });
-                        }
-                        continue;
+                    let mut keep = start;
+                    let next = self.peek(&mut keep)?;
+                    start = keep;
+                    if next == Some(b'{') && oversized.is_none() {
+                        let bytes = self.buf[start..self.pos - 1].to_vec();
+                        return Ok(Frame::Broken {
+                            bytes,
+                            pos: start_pos,
+                            reason: format!(
+                                "malformed JSON: the record at line {start_line} is not closed before the next record starts"
+                            ),
+                        });
                     }
-                    _ => {}
+                    continue;
                 }
-                self.pos += 1;
             }
             if oversized.is_none() && self.pos - start > self.max_record {
                 oversized = Some((
@@ -611,6 +587,148 @@ impl<R: Read> Iterator for Framer<R> {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_frame().transpose()
     }
+}
+
+/// What a byte means to the scanner, outside strings ([`OUTSIDE`]) and inside them
+/// ([`INSIDE`]); most bytes mean nothing and are passed over.
+const PLAIN: u8 = 0;
+const QUOTE: u8 = 1;
+const OPEN: u8 = 2;
+const CLOSE: u8 = 3;
+const NEWLINE: u8 = 4;
+const BACKSLASH: u8 = 5;
+
+const fn classes(inside: bool) -> [u8; 256] {
+    let mut t = [PLAIN; 256];
+    t[b'"' as usize] = QUOTE;
+    t[b'\n' as usize] = NEWLINE;
+    if inside {
+        t[b'\\' as usize] = BACKSLASH;
+    } else {
+        t[b'{' as usize] = OPEN;
+        t[b'[' as usize] = OPEN;
+        t[b'}' as usize] = CLOSE;
+        t[b']' as usize] = CLOSE;
+    }
+    t
+}
+
+static OUTSIDE: [u8; 256] = classes(false);
+static INSIDE: [u8; 256] = classes(true);
+
+/// Why [`Scan::run`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// It reached the end of what it was given.
+    End,
+    /// The value closed; the position is just past its last byte.
+    Closed,
+    /// A newline between tokens; the position is at it.
+    Newline,
+    /// A newline inside a string, which JSON forbids; the position is at it.
+    NewlineInString,
+}
+
+/// Where the scan of one value stands: nesting depth and string state. It carries
+/// over between calls, so a value may span several reads.
+#[derive(Debug, Default)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    escape: bool,
+}
+
+impl Scan {
+    /// Scans `buf[from..end]` for the end of the value, a newline or the end. Outside
+    /// strings, one table look-up per byte; inside them, eight bytes at a time until
+    /// one of `"`, `\\` or a newline: records are mostly short keys and values, for
+    /// which a call to a vectorised search per string costs more than it saves.
+    fn run(&mut self, buf: &[u8], from: usize, end: usize) -> (usize, Stop) {
+        let bytes = &buf[from..end];
+        let (mut depth, mut in_string, mut escape) = (self.depth, self.in_string, self.escape);
+        let mut i = 0;
+        let stop = 'scan: loop {
+            if in_string {
+                loop {
+                    if escape {
+                        if i >= bytes.len() {
+                            break 'scan Stop::End;
+                        }
+                        escape = false;
+                        i += 1;
+                    }
+                    i += string_run(&bytes[i..]);
+                    let Some(&b) = bytes.get(i) else {
+                        break 'scan Stop::End;
+                    };
+                    match INSIDE[b as usize] {
+                        QUOTE => {
+                            in_string = false;
+                            i += 1;
+                            break;
+                        }
+                        BACKSLASH => {
+                            escape = true;
+                            i += 1;
+                        }
+                        _ => break 'scan Stop::NewlineInString,
+                    }
+                }
+            }
+            loop {
+                let Some(&b) = bytes.get(i) else {
+                    break 'scan Stop::End;
+                };
+                i += 1;
+                match OUTSIDE[b as usize] {
+                    PLAIN => {}
+                    QUOTE => {
+                        in_string = true;
+                        continue 'scan;
+                    }
+                    OPEN => depth += 1,
+                    CLOSE => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            break 'scan Stop::Closed;
+                        }
+                    }
+                    _ => {
+                        i -= 1;
+                        break 'scan Stop::Newline;
+                    }
+                }
+            }
+        };
+        (self.depth, self.in_string, self.escape) = (depth, in_string, escape);
+        (from + i, stop)
+    }
+}
+
+/// How many bytes at the start of `s` are plain string content (none of `"`, `\\`
+/// or a newline), eight at a time.
+fn string_run(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `w` equal to `c` (below the first such byte,
+    // exactly; above it, perhaps falsely, which the lowest-bit search ignores).
+    let equal = |w: u64, c: u8| {
+        let x = w ^ (ONES * c as u64);
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let hits = equal(w, b'"') | equal(w, b'\\') | equal(w, b'\n');
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + s[i..]
+        .iter()
+        .position(|&b| INSIDE[b as usize] != PLAIN)
+        .unwrap_or(s.len() - i)
 }
 
 #[cfg(test)]
@@ -721,6 +839,43 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn escapes_and_brackets_inside_strings_at_every_offset() {
+        // Strings are skipped eight bytes at a time: put each tricky byte at every
+        // offset of those eight, and read one byte at a time too, so that a string,
+        // or an escape, spans two reads.
+        let mut input = String::new();
+        let mut expected = Vec::new();
+        for pad in 0..17 {
+            let rec = format!(
+                r#"{{"p":"{}","a":"x\\","b":"}}{{][\"","c":"\"\\\"{}","d":[{{}}]}}"#,
+                "y".repeat(pad),
+                "z".repeat(16 - pad)
+            );
+            serde_json::from_str::<serde_json::Value>(&rec).expect("test record is JSON");
+            input.push_str(&rec);
+            input.push('\n');
+            expected.push(rec);
+        }
+        assert_eq!(records(&input), expected);
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = 1.min(self.0.len()).min(out.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let slow: Vec<String> = Framer::new(OneByte(input.as_bytes()), 4096)
+            .map(|f| match f.unwrap() {
+                Frame::Record { bytes, .. } => String::from_utf8(bytes).unwrap(),
+                Frame::Broken { reason, .. } => panic!("{reason}"),
+            })
+            .collect();
+        assert_eq!(slow, expected);
     }
 
     #[test]

@@ -88,3 +88,46 @@ pub fn is_number(v: &Value) -> bool {
 
 /// The null value.
 pub const NULL: Value<'static> = Value::Static(StaticNode::Null);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_of_duplicate_keys_wins_as_in_serde_json() {
+        // A record that names its user twice must not be read as the first one by
+        // qtrail and the last one by every other tool.
+        let v = parse_owned(r#"{"user":"alice","user":"admin","n":1}"#).unwrap();
+        assert_eq!(v.get("user").and_then(|u| u.as_str()), Some("admin"));
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2));
+    }
+
+    #[test]
+    fn numbers_text_and_errors() {
+        let v = parse_owned(r#"{"big":123456789012345678901234567890,"i":-3,"f":2.5,"s":"a\"b"}"#)
+            .unwrap();
+        assert!(
+            v.get("big")
+                .and_then(|b| b.cast_f64())
+                .is_some_and(|f| f > 1e29)
+        );
+        assert_eq!(v.get("i").and_then(|i| i.cast_f64()), Some(-3.0));
+        assert_eq!(v.get("f").and_then(|f| f.as_i64()), None);
+        // JSON out, with quotes and escapes, not the Debug-like `Display`.
+        assert_eq!(to_json(v.get("s").unwrap()), r#""a\"b""#);
+        let back: serde_json::Value = serde_json::from_str(&to_json(&v)).unwrap();
+        assert_eq!(back["i"], -3);
+        // The error says where and what, as serde_json does.
+        let e = parse_owned(r#"{"a": 1,, "b": 2}"#).unwrap_err();
+        assert!(e.contains("line 1 column"), "{e}");
+        let mut scratch = Vec::new();
+        let text = r#"{"esc":"x\ny"}"#;
+        let v = parse(text, &mut scratch).unwrap();
+        assert_eq!(v.get("esc").and_then(|s| s.as_str()), Some("x\ny"));
+        drop(v);
+        assert_eq!(
+            text, r#"{"esc":"x\ny"}"#,
+            "the text itself is never rewritten"
+        );
+    }
+}

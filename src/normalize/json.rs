@@ -3,13 +3,16 @@
 //! Parsing is a SIMD pass over the record's bytes, and its strings borrow from
 //! them, so a record costs a few allocations instead of one per key and string.
 //! Objects of up to 32 keys are small vectors searched in place, in the record's
-//! own key order.
+//! own key order; larger ones are hash maps in no fixed order, which is why
+//! [`to_json`] writes keys sorted.
 //!
 //! Three things differ from serde_json's `Value`, and each has its replacement:
 //! `v["k"]` panics when `k` is missing (use `get`), `as_f64` is `None` for
 //! integers (use `cast_f64`), and `Display` is not JSON (use [`to_json`]).
 
 use std::cell::RefCell;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use simd_json::{BorrowedValue as Value, StaticNode};
 
@@ -30,8 +33,6 @@ pub mod prelude {
     };
 }
 
-use prelude::*;
-
 thread_local! {
     /// The parser's working buffers, kept between records of one thread.
     static BUFFERS: RefCell<simd_json::Buffers> = RefCell::new(simd_json::Buffers::default());
@@ -42,6 +43,13 @@ thread_local! {
 /// came. The error is serde_json's account of what is wrong (line, column, what was
 /// expected), which says more than simd-json's.
 pub fn parse<'b>(text: &str, scratch: &'b mut Vec<u8>) -> Result<Value<'b>, String> {
+    // simd-json builds, drops and serializes the value by recursion without a limit:
+    // a line of `[[[[...` would overflow a worker's stack and abort the process.
+    if too_deep(text.as_bytes()) {
+        return Err(format!(
+            "nested deeper than {MAX_DEPTH} levels of arrays and objects"
+        ));
+    }
     scratch.clear();
     scratch.extend_from_slice(text.as_bytes());
     let bytes: &'b mut [u8] = scratch.as_mut_slice();
@@ -49,12 +57,52 @@ pub fn parse<'b>(text: &str, scratch: &'b mut Vec<u8>) -> Result<Value<'b>, Stri
         .with(move |b| {
             simd_json::value::borrowed::to_value_with_buffers(bytes, &mut b.borrow_mut())
         })
-        .map_err(
-            |simd| match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                Err(e) => e.to_string(),
-                Ok(_) => simd.to_string(),
-            },
-        )
+        .map_err(|simd| serde_error(text).unwrap_or_else(|| simd.to_string()))
+}
+
+/// serde_json's account of what is wrong with `text`, if it finds something.
+fn serde_error(text: &str) -> Option<String> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// How deep a record may nest: serde_json's limit.
+const MAX_DEPTH: usize = 128;
+
+/// Whether `bytes` nest arrays and objects deeper than [`MAX_DEPTH`]. Records with
+/// fewer opening brackets than that in all are passed by a vectorised count.
+fn too_deep(bytes: &[u8]) -> bool {
+    if memchr::memchr2_iter(b'[', b'{', bytes)
+        .nth(MAX_DEPTH)
+        .is_none()
+    {
+        return false;
+    }
+    let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escape => escape = false,
+                b'\\' => escape = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Parses text into a value that owns its strings (for JSON held inside a string).
@@ -63,9 +111,37 @@ pub fn parse_owned(text: &str) -> Result<Value<'static>, String> {
     parse(text, &mut scratch).map(|v| v.into_static())
 }
 
-/// The JSON text of a value.
+/// The JSON text of a value, keys sorted and numbers written as serde_json writes
+/// them, so that the same value always gives the same text (large objects have no
+/// order of their own).
 pub fn to_json(v: &Value) -> String {
-    v.encode()
+    serde_json::to_string(&Sorted(v)).expect("a parsed value serializes")
+}
+
+/// A value that serializes with each object's keys in byte order.
+struct Sorted<'a, 'v>(&'a Value<'v>);
+
+impl Serialize for Sorted<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Static(StaticNode::Null) => s.serialize_unit(),
+            Value::Static(StaticNode::Bool(b)) => s.serialize_bool(*b),
+            Value::Static(StaticNode::I64(i)) => s.serialize_i64(*i),
+            Value::Static(StaticNode::U64(u)) => s.serialize_u64(*u),
+            Value::Static(StaticNode::F64(f)) => s.serialize_f64(*f),
+            Value::String(t) => s.serialize_str(t),
+            Value::Array(items) => s.collect_seq(items.iter().map(Sorted)),
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut out = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    out.serialize_entry(k.as_ref(), &Sorted(v))?;
+                }
+                out.end()
+            }
+        }
+    }
 }
 
 /// A serde_json value (built with `json!` in tests, or from a fixture) as a [`Value`].
@@ -91,6 +167,7 @@ pub const NULL: Value<'static> = Value::Static(StaticNode::Null);
 
 #[cfg(test)]
 mod tests {
+    use super::prelude::*;
     use super::*;
 
     #[test]
@@ -115,6 +192,11 @@ mod tests {
         assert_eq!(v.get("f").and_then(|f| f.as_i64()), None);
         // JSON out, with quotes and escapes, not the Debug-like `Display`.
         assert_eq!(to_json(v.get("s").unwrap()), r#""a\"b""#);
+        // Keys sorted, at any size; floats as serde_json writes them.
+        let many: Vec<String> = (0..40).rev().map(|i| format!(r#""k{i:02}":{i}"#)).collect();
+        let big = parse_owned(&format!("{{{},\"f\":1e16}}", many.join(","))).unwrap();
+        let text = to_json(&big);
+        assert!(text.starts_with(r#"{"f":1e+16,"k00":0,"k01":1,"#), "{text}");
         let back: serde_json::Value = serde_json::from_str(&to_json(&v)).unwrap();
         assert_eq!(back["i"], -3);
         // The error says where and what, as serde_json does.
@@ -129,5 +211,19 @@ mod tests {
             text, r#"{"esc":"x\ny"}"#,
             "the text itself is never rewritten"
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = parse_owned(&deep).unwrap_err();
+        assert!(e.contains("deeper than 128 levels"), "{e}");
+        let obj = format!("{}1{}", r#"{"a":"#.repeat(129), "}".repeat(129));
+        assert!(parse_owned(&obj).is_err());
+        // As deep as serde_json allows, and brackets inside strings, still parse.
+        let ok = format!("{}1{}", r#"{"a":"#.repeat(127), "}".repeat(127));
+        assert!(parse_owned(&ok).is_ok());
+        let quoted = format!(r#"{{"s":"{}"}}"#, "[{".repeat(500));
+        assert!(parse_owned(&quoted).is_ok());
     }
 }

@@ -75,8 +75,8 @@ impl Normalizer {
         let bad_utf8 = |e: std::str::Utf8Error| {
             format!("invalid UTF-8 at byte {} of the record", e.valid_up_to())
         };
-        // Validated once here: the parser then skips its own check, and the kept
-        // raw text is the input as it is.
+        // Validated here: the error names the byte, and the kept raw text is the
+        // input as it is.
         let text: Cow<'a, str> = match bytes.into() {
             Cow::Borrowed(b) => match std::str::from_utf8(b) {
                 Ok(t) => Cow::Borrowed(t),
@@ -148,7 +148,12 @@ impl Normalizer {
         let format = match self.forced {
             Some(f) => f,
             None => detect(value).ok_or_else(|| {
-                let keys: Vec<&str> = value.as_object().map(|m| m.keys().take(8).map(|k| k.as_ref()).collect()).unwrap_or_default();
+                let keys: Vec<&str> = value.as_object().map(|m| {
+                    let mut keys: Vec<&str> = m.keys().map(|k| k.as_ref()).collect();
+                    keys.sort_unstable();
+                    keys.truncate(8);
+                    keys
+                }).unwrap_or_default();
                 reject(
                     Stage::Detect,
                     None,
@@ -322,6 +327,17 @@ mod tests {
         assert_eq!(r.bytes, input);
         // The worker goes on: the next record is handled as usual.
         assert_eq!(n.run(&input[..]).len(), 1);
+    }
+
+    #[test]
+    fn a_record_nested_too_deep_is_quarantined_and_the_worker_goes_on() {
+        let n = normalizer(None);
+        let deep = format!(r#"{{"a":{}1{}}}"#, "[".repeat(200_000), "]".repeat(200_000));
+        let out = n.run(deep.as_bytes());
+        let r = out[0].as_ref().unwrap_err();
+        assert_eq!(r.stage, Stage::Parse);
+        assert!(r.reason.contains("nested deeper than 128"), "{}", r.reason);
+        assert_eq!(r.bytes, deep.as_bytes());
     }
 
     #[test]

@@ -56,6 +56,16 @@ fn lookup<'a>(obj: &'a Object<'a>, key: &str) -> Option<&'a Value<'a>> {
     folded.map(|(_, v)| v)
 }
 
+/// The value under the key that equals `name` ignoring ASCII case; among several,
+/// the first in byte order, whatever the record's key order (for names whose case
+/// carries no meaning, such as HTTP headers and Log Analytics columns).
+pub fn get_ignoring_case<'a>(obj: &'a Object<'a>, name: &str) -> Option<&'a Value<'a>> {
+    obj.iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .min_by(|a, b| a.0.cmp(b.0))
+        .map(|(_, v)| v)
+}
+
 /// A non-empty string at `path`; numbers and booleans are rendered as text.
 pub fn text(v: &Value, path: &str) -> Option<String> {
     match get(v, path)? {

@@ -27,9 +27,9 @@ pub mod prelude {
     pub use simd_json::prelude::{
         MutableArray, MutableObject, MutableValueArrayAccess, TypedArrayValue, TypedObjectValue,
         TypedScalarValue, TypedValue, ValueArrayAccess, ValueAsArray, ValueAsMutArray,
-        ValueAsMutObject, ValueAsObject, ValueAsScalar, ValueBuilder, ValueIntoArray,
-        ValueIntoObject, ValueIntoString, ValueObjectAccess, ValueObjectAccessAsArray,
-        ValueObjectAccessAsObject, ValueObjectAccessAsScalar, Writable,
+        ValueAsMutObject, ValueAsObject, ValueAsScalar, ValueIntoArray, ValueIntoObject,
+        ValueIntoString, ValueObjectAccess, ValueObjectAccessAsArray, ValueObjectAccessAsObject,
+        ValueObjectAccessAsScalar,
     };
 }
 
@@ -40,8 +40,7 @@ thread_local! {
 
 /// Parses `text` into a value whose strings borrow from `scratch`: simd-json
 /// rewrites escaped strings in place, so it works on a copy and `text` stays as it
-/// came. The error is serde_json's account of what is wrong (line, column, what was
-/// expected), which says more than simd-json's.
+/// came. The error is short; [`explain`] says more where it is shown to a user.
 pub fn parse<'b>(text: &str, scratch: &'b mut Vec<u8>) -> Result<Value<'b>, String> {
     // simd-json builds, drops and serializes the value by recursion without a limit:
     // a line of `[[[[...` would overflow a worker's stack and abort the process.
@@ -57,14 +56,15 @@ pub fn parse<'b>(text: &str, scratch: &'b mut Vec<u8>) -> Result<Value<'b>, Stri
         .with(move |b| {
             simd_json::value::borrowed::to_value_with_buffers(bytes, &mut b.borrow_mut())
         })
-        .map_err(|simd| serde_error(text).unwrap_or_else(|| simd.to_string()))
+        .map_err(|e| e.to_string())
 }
 
-/// serde_json's account of what is wrong with `text`, if it finds something.
-fn serde_error(text: &str) -> Option<String> {
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
-        .err()
-        .map(|e| e.to_string())
+/// What is wrong with `text`, which [`parse`] refused with `error`: serde_json's
+/// account (line, column, what was expected) when it finds one, which says more
+/// than simd-json's. Only for errors a user sees: callers that fall back on a
+/// failed parse need not pay for a second one.
+pub fn explain(text: &str, error: String) -> String {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_or_else(|e| e.to_string(), |_| error)
 }
 
 /// How deep a record may nest: serde_json's limit.
@@ -162,9 +162,6 @@ pub fn is_number(v: &Value) -> bool {
     )
 }
 
-/// The null value.
-pub const NULL: Value<'static> = Value::Static(StaticNode::Null);
-
 #[cfg(test)]
 mod tests {
     use super::prelude::*;
@@ -200,7 +197,8 @@ mod tests {
         let back: serde_json::Value = serde_json::from_str(&to_json(&v)).unwrap();
         assert_eq!(back["i"], -3);
         // The error says where and what, as serde_json does.
-        let e = parse_owned(r#"{"a": 1,, "b": 2}"#).unwrap_err();
+        let bad = r#"{"a": 1,, "b": 2}"#;
+        let e = explain(bad, parse_owned(bad).unwrap_err());
         assert!(e.contains("line 1 column"), "{e}");
         let mut scratch = Vec::new();
         let text = r#"{"esc":"x\ny"}"#;

@@ -18,7 +18,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::fields::{
-    arm_segment, client_from_user_agent, first_text, get, parse_time_value, short, text,
+    arm_segment, client_from_user_agent, first_text, get, get_ignoring_case, parse_time_value,
+    short, text,
 };
 use super::json::prelude::*;
 use super::json::{is_number, parse_owned, to_json};
@@ -38,14 +39,7 @@ impl Format for KeyVault {
         let Some(obj) = record.as_object() else {
             return false;
         };
-        // Among keys that differ only in case, the first in byte order (serde_json's
-        // sorted map found that one; the record's own order may differ).
-        let field = |k: &str| {
-            obj.iter()
-                .filter(|(key, _)| key.eq_ignore_ascii_case(k))
-                .min_by(|a, b| a.0.cmp(b.0))
-                .and_then(|(_, v)| v.as_str())
-        };
+        let field = |k: &str| get_ignoring_case(obj, k).and_then(|v| v.as_str());
         match field("Type") {
             Some("AZKVAuditLogs") => return true,
             Some("AzureDiagnostics") | None => {}

@@ -90,7 +90,10 @@ impl Normalizer {
         let mut scratch = Vec::new();
         let value = match json::parse(&text, &mut scratch) {
             Ok(v) => v,
-            Err(e) => return parse_error(format!("malformed JSON: {e}"), text.as_bytes()),
+            Err(e) => {
+                let reason = format!("malformed JSON: {}", json::explain(&text, e));
+                return parse_error(reason, text.as_bytes());
+            }
         };
         let items = match envelope::open(value, text) {
             Ok(items) => items,
@@ -327,6 +330,18 @@ mod tests {
         assert_eq!(r.bytes, input);
         // The worker goes on: the next record is handled as usual.
         assert_eq!(n.run(&input[..]).len(), 1);
+    }
+
+    #[test]
+    fn malformed_json_is_quarantined_with_where_and_what() {
+        let out = normalizer(None).run(&br#"{"a": 1,, "b": 2}"#[..]);
+        let r = out[0].as_ref().unwrap_err();
+        assert_eq!(r.stage, Stage::Parse);
+        assert!(
+            r.reason.starts_with("malformed JSON: ") && r.reason.contains("line 1 column"),
+            "{}",
+            r.reason
+        );
     }
 
     #[test]

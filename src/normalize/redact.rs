@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 
 use super::json::prelude::*;
-use super::json::{parse_owned, to_json};
+use super::json::{self, to_json};
 use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use regex::{Captures, Regex};
@@ -168,9 +168,10 @@ impl Redactor {
             Value::Array(items) => items.iter_mut().fold(false, |c, v| self.scrub(v) | c),
             Value::String(s) => {
                 // JSON inside a string (Azure Activity's requestbody): scrub its keys too.
+                let mut scratch = Vec::new();
                 if s.len() > 2
                     && (s.starts_with('{') || s.starts_with('['))
-                    && let Ok(mut inner) = parse_owned(s)
+                    && let Ok(mut inner) = json::parse(s, &mut scratch)
                 {
                     if self.scrub(&mut inner) {
                         *s = to_json(&inner).into();

@@ -16,7 +16,9 @@ use std::borrow::Cow;
 
 use super::json::prelude::*;
 
-use super::fields::{client_from_user_agent, get, require_text, require_time, text};
+use super::fields::{
+    client_from_user_agent, get, get_ignoring_case, require_text, require_time, text,
+};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Outcome, Source, UserKind};
@@ -615,13 +617,7 @@ fn user_kind(actor: Option<&Value>, mount_type: Option<&str>, path: Option<&str>
 /// values are lists, and HMAC'd ones are useless as a user agent.
 fn header(record: &Value, name: &str) -> Option<String> {
     let headers = get(record, "request.headers")?.as_object()?;
-    // Among names that differ only in case, the first in byte order wins (the order
-    // serde_json's sorted map gave before the port).
-    let v = headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-        .min_by(|a, b| a.0.cmp(b.0))
-        .map(|(_, v)| v)?;
+    let v = get_ignoring_case(headers, name)?;
     let s = match v {
         Value::Array(items) => items.iter().find_map(|i| i.as_str())?,
         Value::String(s) => &**s,

@@ -276,7 +276,10 @@ pub fn event_id(source: &str, source_id: Option<&str>, bytes: &[u8]) -> String {
             h.update(bytes);
         }
     }
-    hex::encode(&h.finalize()[..16])
+    // Into a stack buffer: `hex::encode` builds its string a char at a time.
+    let mut id = [0u8; 32];
+    hex::encode_to_slice(&h.finalize()[..16], &mut id).expect("32 hex digits for 16 bytes");
+    String::from_utf8(id.to_vec()).expect("hex digits are ASCII")
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use chrono::NaiveDate;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::index::EventIndexWriter;
@@ -100,6 +101,9 @@ pub struct EventWriter {
     in_flight: VecDeque<String>,
     flusher: Option<JoinHandle<Result<Duration>>>,
     index_time: Duration,
+    /// The day of the last event pushed: events arrive mostly in time order, so
+    /// most need no new day name.
+    last_day: Option<(NaiveDate, String)>,
 }
 
 /// One day's events on their way to a file.
@@ -156,6 +160,7 @@ impl EventWriter {
             in_flight: VecDeque::new(),
             flusher: Some(flusher),
             index_time: Duration::ZERO,
+            last_day: None,
         })
     }
 
@@ -168,7 +173,15 @@ impl EventWriter {
     /// Buffers one event unless it is already stored; may write files.
     pub fn push(&mut self, event: Box<NormalizedEvent>) -> Result<Pushed> {
         self.collect_done(false)?;
-        let day = event.day();
+        let date = event.time.date_naive();
+        let day = match &self.last_day {
+            Some((d, name)) if *d == date => name.clone(),
+            _ => {
+                let name = event.day();
+                self.last_day = Some((date, name.clone()));
+                name
+            }
+        };
         if !self.days.contains_key(&day) {
             let known = match self.take_retained(&day) {
                 Some(known) => known,

@@ -10,7 +10,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use datafusion::parquet::schema::types::ColumnPath;
 
 use super::layout::sync_dir;
@@ -39,6 +39,13 @@ pub fn write_atomic(dir: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> R
             ZstdLevel::try_new(1).expect("zstd level 1 is valid"),
         ))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+    // Minimum and maximum per row group for every column, and per page only for
+    // `time`, the one column a file is sorted by (so the only one whose pages a
+    // query can skip); none for `raw`, whose bounds would be cut-off JSON text.
+    let props = props
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_column_statistics_enabled(ColumnPath::from("time"), EnabledStatistics::Page)
+        .set_column_statistics_enabled(ColumnPath::from("raw"), EnabledStatistics::None);
     // A value unique to each row gains nothing from a dictionary; trying one costs time.
     let props = UNIQUE_COLUMNS
         .iter()

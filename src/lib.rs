@@ -10,6 +10,7 @@ pub mod cli;
 pub mod detect;
 pub mod enrich;
 pub mod event;
+pub mod memory;
 pub mod normalize;
 pub mod pipeline;
 pub mod query;

@@ -18,6 +18,7 @@ use crossbeam_channel::bounded;
 use crate::detect::{DetectOptions, DetectSummary, detect_new};
 use crate::enrich::geoip::GeoIp;
 use crate::event::NormalizedEvent;
+use crate::memory::KeepFreedPages;
 use crate::normalize::Format;
 use crate::normalize::process::{Normalizer, Rejection};
 use crate::normalize::redact::Redactor;
@@ -157,6 +158,8 @@ pub fn ingest(
         reconciled = writer.reconcile(&index, dir)?;
         index_writer = Some(writer);
     }
+    // Storing frees and refills buffers file after file: keep the freed pages.
+    let kept = KeepFreedPages::start();
     let mut events = EventWriter::new(dir.clone(), opts.limits, index_writer)?;
     let mut quarantine = QuarantineWriter::new(dir.clone())?;
     let mut summary = IngestSummary {
@@ -284,6 +287,7 @@ pub fn ingest(
     }
     summary.files = files.len();
     summary.index_time = events.index_time();
+    drop(kept);
     if let Some((rules, detect_opts)) = rules {
         // Rules read what is now durable, so an alert never points at an event that
         // a crash could still lose; files a crashed run stored are picked up here too.

@@ -1539,6 +1539,8 @@ mod tests {
         assert_eq!(e.client, Client::Service);
         assert_eq!(e.user_kind, UserKind::Service);
         assert_eq!(e.action, "read");
+        // The first instance of `instancesSet.items` is what was described.
+        assert_eq!(e.resource.as_deref(), Some("i-0fedcba9876543210"));
     }
 
     #[test]

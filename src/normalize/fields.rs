@@ -11,9 +11,10 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use super::NormalizeError;
 use crate::vocab::Client;
 
-/// Looks up a dotted path (`actor.alternateId`). A key that is missing is retried
-/// case-insensitively, because some pipelines lower-case keys on the way; among
-/// several such keys the first in byte order wins, whatever the record's key order.
+/// Looks up a dotted path (`actor.alternateId`, `items.0.id`: a number picks an
+/// array's item). A key that is missing is retried case-insensitively, because some
+/// pipelines lower-case keys on the way; among several such keys the first in byte
+/// order wins, whatever the record's key order.
 pub fn get<'a>(v: &'a Value<'a>, path: &str) -> Option<&'a Value<'a>> {
     let mut cur = v;
     let mut rest = path;
@@ -23,7 +24,10 @@ pub fn get<'a>(v: &'a Value<'a>, path: &str) -> Option<&'a Value<'a>> {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
-        cur = lookup(cur.as_object()?, key)?;
+        cur = match cur {
+            Value::Array(items) => items.get(key.parse::<usize>().ok()?)?,
+            _ => lookup(cur.as_object()?, key)?,
+        };
         match tail {
             Some(t) => rest = t,
             None => break,
@@ -404,6 +408,21 @@ mod tests {
         assert_eq!(int(&v, "zed"), Some(2));
         assert_eq!(int(&v, "ZED"), Some(1));
         assert_eq!(int(&v, "K7"), Some(7));
+    }
+
+    #[test]
+    fn a_number_in_a_path_picks_an_array_item() {
+        let v = parse_owned(
+            r#"{"locs":["us-east1","europe-west4"],"items":[{"id":"i-1"}],"o":{"0":"zero"}}"#,
+        )
+        .unwrap();
+        assert_eq!(text(&v, "locs.0").as_deref(), Some("us-east1"));
+        assert_eq!(text(&v, "locs.1").as_deref(), Some("europe-west4"));
+        assert_eq!(text(&v, "items.0.id").as_deref(), Some("i-1"));
+        assert_eq!(get(&v, "locs.2"), None);
+        assert_eq!(get(&v, "locs.first"), None);
+        // In an object, a number is a key like any other.
+        assert_eq!(text(&v, "o.0").as_deref(), Some("zero"));
     }
 
     use super::*;

@@ -664,6 +664,8 @@ mod tests {
             e.source_id.as_deref(),
             Some("projects/qlab-prod/logs/cloudaudit.googleapis.com%2Fdata_access#1a2b3c4d5e6f")
         );
+        // No location label: the first of `resourceLocation.currentLocations`.
+        assert_eq!(e.region.as_deref(), Some("global"));
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! events frees a file's worth of buffers and fills new ones a little later, and
 //! each page handed back is faulted in and zeroed again: 6-16% of the store
 //! path's cycles were the kernel zeroing pages. Keeping them cut its wall time by
-//! 10-15% at the same peak memory (README, "Allocator"). The rules that run after
-//! storing must not keep them: with pages kept through detection, peak memory at
-//! 1M events rose from 628 to 921 MiB.
+//! 10-20% at the same peak memory (README, "Benchmarks"). Detection after storing,
+//! and indexing while storing, must not keep them: their buffers then stay
+//! resident (peak RSS at 1M with rules: 628 MiB → 921 MiB; with the index, from
+//! 1M to 2M events: 998 MiB → 1152 MiB).
 
 use std::ffi::c_long;
 

@@ -158,8 +158,11 @@ pub fn ingest(
         reconciled = writer.reconcile(&index, dir)?;
         index_writer = Some(writer);
     }
-    // Storing frees and refills buffers file after file: keep the freed pages.
-    let kept = KeepFreedPages::start();
+    // Storing frees and refills buffers file after file: keep the freed pages. Not
+    // while indexing, whose merge buffers grow with the index and would stay
+    // resident (full path peak RSS at 1M and 2M events: 998 and 1152 MiB with pages
+    // kept, 897 and 989 MiB without).
+    let kept = (!opts.index).then(KeepFreedPages::start);
     let mut events = EventWriter::new(dir.clone(), opts.limits, index_writer)?;
     let mut quarantine = QuarantineWriter::new(dir.clone())?;
     let mut summary = IngestSummary {

@@ -25,6 +25,18 @@ fn envelope_path(v: &Value) -> Option<&'static [&'static str]> {
     match v {
         Value::Array(_) => Some(&[]),
         Value::Object(map) => {
+            // Nearly every record is no envelope: one pass over its keys settles that,
+            // where the checks below would each search them again.
+            let may_be_envelope = map.iter().any(|(k, v)| match k.as_ref() {
+                "Records" | "records" | "value" | "entries" | "jobs" | "workloads" | "Events" => {
+                    v.is_array()
+                }
+                "eventType" | "detail-type" => v.is_str(),
+                _ => false,
+            });
+            if !may_be_envelope {
+                return None;
+            }
             let is_array = |k: &str| map.get(k).is_some_and(|v| v.is_array());
             // A record that has its own time or event name is never an envelope.
             let looks_like_record = || {

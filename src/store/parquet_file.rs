@@ -40,12 +40,13 @@ pub fn write_atomic(dir: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> R
         ))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
     // Minimum and maximum per row group for every column, and per page only for
-    // `time`, the one column a file is sorted by (so the only one whose pages a
-    // query can skip); none for `raw`, whose bounds would be cut-off JSON text.
+    // `time`, the one column event files are sorted by (so the only one whose pages
+    // a query can skip); none for the raw record, whose bounds would be cut-off text.
     let props = props
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_column_statistics_enabled(ColumnPath::from("time"), EnabledStatistics::Page)
-        .set_column_statistics_enabled(ColumnPath::from("raw"), EnabledStatistics::None);
+        .set_column_statistics_enabled(ColumnPath::from("raw"), EnabledStatistics::None)
+        .set_column_statistics_enabled(ColumnPath::from("raw_text"), EnabledStatistics::None);
     // A value unique to each row gains nothing from a dictionary; trying one costs time.
     let props = UNIQUE_COLUMNS
         .iter()

@@ -3,8 +3,8 @@
 //! mimalloc hands pages that stay free for a second back to the kernel. Storing
 //! events frees a file's worth of buffers and fills new ones a little later, and
 //! each page handed back is faulted in and zeroed again: 6-16% of the store
-//! path's cycles were the kernel zeroing pages. Keeping them cut its wall time by
-//! 5-22% at the same peak memory (README, "Benchmarks"). Detection after storing,
+//! path's cycles were the kernel zeroing pages. Keeping them cut its CPU time by
+//! 3-27% at the same peak memory (README, "Benchmarks"). Detection after storing,
 //! and indexing while storing, must not keep them: their buffers then stay
 //! resident (peak RSS at 1M with rules: 628 MiB → 921 MiB; with the index, from
 //! 1M to 2M events: 998 MiB → 1152 MiB). Pages freed while they were kept are not

@@ -104,6 +104,8 @@ pub struct EventWriter {
     /// The day of the last event pushed: events arrive mostly in time order, so
     /// most need no new day name.
     last_day: Option<(NaiveDate, String)>,
+    /// Whether files are indexed as they are written (by the flush thread alone).
+    indexing: bool,
 }
 
 /// One day's events on their way to a file.
@@ -135,6 +137,7 @@ impl EventWriter {
         limits: WriterLimits,
         index: Option<EventIndexWriter>,
     ) -> Result<Self> {
+        let indexing = index.is_some();
         // A rendezvous channel: at most one file is being written while the next
         // fills, so memory stays bounded by the limits.
         let (jobs, job_rx) = crossbeam_channel::bounded::<Job>(0);
@@ -161,6 +164,7 @@ impl EventWriter {
             flusher: Some(flusher),
             index_time: Duration::ZERO,
             last_day: None,
+            indexing,
         })
     }
 
@@ -233,8 +237,14 @@ impl EventWriter {
     /// Returns the files written by this writer.
     pub fn finish(&mut self) -> Result<Vec<PathBuf>> {
         let days: Vec<String> = self.days.keys().cloned().collect();
-        for day in days {
-            self.flush_day(&day)?;
+        // Nothing else runs now: unless files feed the index (one writer at a time),
+        // this thread writes every other day beside the flush thread.
+        for (i, day) in days.iter().enumerate() {
+            if i % 2 == 1 && !self.indexing {
+                self.write_here(day)?;
+            } else {
+                self.flush_day(day)?;
+            }
         }
         self.jobs = None;
         let drained = self.collect_done(true);
@@ -247,19 +257,35 @@ impl EventWriter {
         Ok(std::mem::take(&mut self.files))
     }
 
-    fn flush_day(&mut self, day: &str) -> Result<()> {
-        let Some(buf) = self.days.remove(day) else {
-            return Ok(());
-        };
+    /// Takes one day out of the buffers, keeping its ids; `None` when it holds no
+    /// events to write.
+    fn take_day(&mut self, day: &str) -> Option<Job> {
+        let buf = self.days.remove(day)?;
         self.buffered -= buf.events.len();
         self.buffered_bytes -= buf.bytes;
         self.retain(day, buf.known);
-        if buf.events.is_empty() {
-            return Ok(());
-        }
-        let job = Job {
+        (!buf.events.is_empty()).then(|| Job {
             day: day.to_string(),
             events: buf.events,
+        })
+    }
+
+    /// Writes one buffered day on this thread (see [`Self::finish`]).
+    fn write_here(&mut self, day: &str) -> Result<()> {
+        let Some(job) = self.take_day(day) else {
+            return Ok(());
+        };
+        let mut no_index_time = Duration::ZERO;
+        let path = write_day(&self.dir, job, None, &mut no_index_time, &drop)
+            .with_context(|| format!("cannot write the events of {day}"))?;
+        self.files.push(path);
+        Ok(())
+    }
+
+    /// Hands one buffered day to the flush thread.
+    fn flush_day(&mut self, day: &str) -> Result<()> {
+        let Some(job) = self.take_day(day) else {
+            return Ok(());
         };
         let sent = self
             .jobs
@@ -379,7 +405,12 @@ fn write_days(
     free: &Sender<WrittenEvents>,
 ) -> bool {
     for job in jobs {
-        let outcome = write_day(dir, job, index.as_mut(), index_time, free);
+        let free = |events: WrittenEvents| {
+            if let Err(unsent) = free.send(events) {
+                drop(unsent.into_inner());
+            }
+        };
+        let outcome = write_day(dir, job, index.as_mut(), index_time, &free);
         let failed = outcome.is_err();
         if done.send(outcome).is_err() || failed {
             return false;
@@ -393,7 +424,7 @@ fn write_day(
     mut job: Job,
     index: Option<&mut EventIndexWriter>,
     index_time: &mut Duration,
-    free: &Sender<WrittenEvents>,
+    free: &dyn Fn(WrittenEvents),
 ) -> Result<PathBuf> {
     // Time order lets row-group statistics prune time ranges well.
     job.events.sort_by_key(|e| e.time);
@@ -402,9 +433,7 @@ fn write_day(
         builder.push(event);
     }
     let rows = job.events.len();
-    if let Err(unsent) = free.send(job.events) {
-        drop(unsent.into_inner());
-    }
+    free(job.events);
     let batch = builder.finish().context("cannot build the events batch")?;
     let path = write_atomic(
         &dir.day_dir(&job.day),
@@ -484,6 +513,31 @@ mod tests {
             assert_eq!(again.push(event(id, day)).unwrap(), Pushed::Duplicate);
         }
         assert!(again.finish().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_days_left_at_the_end_are_each_written_once_whole() {
+        // Five days still buffered at the end: the flush thread and the finishing
+        // thread share them.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        let mut w = EventWriter::new(dir.clone(), WriterLimits::default(), None).unwrap();
+        for day in 1..=5 {
+            for id in 0..3 {
+                w.push(event(day * 10 + id, day)).unwrap();
+            }
+        }
+        let files = w.finish().unwrap();
+        assert_eq!(files.len(), 5, "{files:?}");
+        for day in 1..=5u32 {
+            let in_day = parquet_files(&dir.day_dir(&format!("2026-10-{day:02}"))).unwrap();
+            assert_eq!(in_day.len(), 1, "day {day}: {in_day:?}");
+            let mut stored = Vec::new();
+            read_string_column(&in_day[0], "event_id", |id| stored.push(id.to_string())).unwrap();
+            stored.sort();
+            let want: Vec<String> = (0..3).map(|i| format!("{:032x}", day * 10 + i)).collect();
+            assert_eq!(stored, want, "day {day}");
+        }
     }
 
     #[test]

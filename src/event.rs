@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{
     Array, ArrayBuilder, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder,
     Int64Array, Int64Builder, ListArray, ListBuilder, StringArray, StringBuilder,
@@ -679,12 +679,6 @@ impl NormalizedEvent {
             ..Default::default()
         }
     }
-
-    /// The day partition (`YYYY-MM-DD`) the event is stored under.
-    pub fn day(&self) -> String {
-        let d = self.time.date_naive();
-        format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-    }
 }
 
 /// A JSON Schema (draft 2020-12) of the normalized event, generated from [`FIELDS`].
@@ -756,22 +750,6 @@ mod tests {
 
     fn schema_file(name: &str) -> String {
         std::fs::read_to_string(format!("{}/schemas/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-    }
-
-    #[test]
-    fn the_day_partition_is_the_utc_date_zero_padded() {
-        use chrono::TimeZone;
-        let at = |y, m, d, h| {
-            NormalizedEvent::new(
-                Source::Webhook,
-                Utc.with_ymd_and_hms(y, m, d, h, 59, 59).unwrap(),
-                Class::Authentication,
-                "x",
-            )
-            .day()
-        };
-        assert_eq!(at(2026, 1, 5, 0), "2026-01-05");
-        assert_eq!(at(2026, 12, 31, 23), "2026-12-31");
     }
 
     #[test]

@@ -85,12 +85,12 @@ pub enum Pushed {
 pub struct EventWriter {
     dir: DataDir,
     limits: WriterLimits,
-    days: HashMap<String, DayBuffer>,
+    days: HashMap<NaiveDate, DayBuffer>,
     buffered: usize,
     buffered_bytes: usize,
     /// Id sets of days written out in this run (see [`WriterLimits::retained_ids`]),
     /// oldest first, and how many ids they hold together.
-    retained: VecDeque<(String, IdSet)>,
+    retained: VecDeque<(NaiveDate, IdSet)>,
     retained_count: usize,
     files: Vec<PathBuf>,
     /// Hands full days to the flush thread; `None` once finished.
@@ -98,19 +98,16 @@ pub struct EventWriter {
     /// Each job's outcome, in the order the jobs were sent.
     done: Receiver<Result<PathBuf>>,
     /// Days sent to the flush thread and not yet reported done, oldest first.
-    in_flight: VecDeque<String>,
+    in_flight: VecDeque<NaiveDate>,
     flusher: Option<JoinHandle<Result<Duration>>>,
     index_time: Duration,
-    /// The day of the last event pushed: events arrive mostly in time order, so
-    /// most need no new day name.
-    last_day: Option<(NaiveDate, String)>,
     /// Whether files are indexed as they are written (by the flush thread alone).
     indexing: bool,
 }
 
 /// One day's events on their way to a file.
 struct Job {
-    day: String,
+    day: NaiveDate,
     events: WrittenEvents,
 }
 
@@ -163,7 +160,6 @@ impl EventWriter {
             in_flight: VecDeque::new(),
             flusher: Some(flusher),
             index_time: Duration::ZERO,
-            last_day: None,
             indexing,
         })
     }
@@ -177,28 +173,20 @@ impl EventWriter {
     /// Buffers one event unless it is already stored; may write files.
     pub fn push(&mut self, event: Box<NormalizedEvent>) -> Result<Pushed> {
         self.collect_done(false)?;
-        let date = event.time.date_naive();
-        let day = match &self.last_day {
-            Some((d, name)) if *d == date => name.clone(),
-            _ => {
-                let name = event.day();
-                self.last_day = Some((date, name.clone()));
-                name
-            }
-        };
+        let day = event.time.date_naive();
         if !self.days.contains_key(&day) {
-            let known = match self.take_retained(&day) {
+            let known = match self.take_retained(day) {
                 Some(known) => known,
                 None => {
                     // The ids of a day still being written are not on disk yet.
                     if self.in_flight.contains(&day) {
                         self.collect_done(true)?;
                     }
-                    self.stored_ids(&day)?
+                    self.stored_ids(day)?
                 }
             };
             self.days.insert(
-                day.clone(),
+                day,
                 DayBuffer {
                     events: Vec::new(),
                     bytes: 0,
@@ -217,7 +205,7 @@ impl EventWriter {
         self.buffered += 1;
         self.buffered_bytes += w;
         if rows >= self.limits.file_rows || bytes >= self.limits.file_bytes {
-            self.flush_day(&day)?;
+            self.flush_day(day)?;
         } else if self.buffered >= self.limits.buffered_rows
             || self.buffered_bytes >= self.limits.buffered_bytes
         {
@@ -225,9 +213,9 @@ impl EventWriter {
                 .days
                 .iter()
                 .max_by_key(|(_, b)| b.bytes)
-                .map(|(d, _)| d.clone());
+                .map(|(d, _)| *d);
             if let Some(day) = largest {
-                self.flush_day(&day)?;
+                self.flush_day(day)?;
             }
         }
         Ok(Pushed::New)
@@ -236,10 +224,10 @@ impl EventWriter {
     /// Writes every buffered day, waits for every file, and commits the index.
     /// Returns the files written by this writer.
     pub fn finish(&mut self) -> Result<Vec<PathBuf>> {
-        let days: Vec<String> = self.days.keys().cloned().collect();
+        let days: Vec<NaiveDate> = self.days.keys().copied().collect();
         // Nothing else runs now: unless files feed the index (one writer at a time),
         // this thread writes every other day beside the flush thread.
-        for (i, day) in days.iter().enumerate() {
+        for (i, day) in days.into_iter().enumerate() {
             if i % 2 == 1 && !self.indexing {
                 self.write_here(day)?;
             } else {
@@ -259,19 +247,19 @@ impl EventWriter {
 
     /// Takes one day out of the buffers, keeping its ids; `None` when it holds no
     /// events to write.
-    fn take_day(&mut self, day: &str) -> Option<Job> {
-        let buf = self.days.remove(day)?;
+    fn take_day(&mut self, day: NaiveDate) -> Option<Job> {
+        let buf = self.days.remove(&day)?;
         self.buffered -= buf.events.len();
         self.buffered_bytes -= buf.bytes;
         self.retain(day, buf.known);
-        (!buf.events.is_empty()).then(|| Job {
-            day: day.to_string(),
+        (!buf.events.is_empty()).then_some(Job {
+            day,
             events: buf.events,
         })
     }
 
     /// Writes one buffered day on this thread (see [`Self::finish`]).
-    fn write_here(&mut self, day: &str) -> Result<()> {
+    fn write_here(&mut self, day: NaiveDate) -> Result<()> {
         let Some(job) = self.take_day(day) else {
             return Ok(());
         };
@@ -283,7 +271,7 @@ impl EventWriter {
     }
 
     /// Hands one buffered day to the flush thread.
-    fn flush_day(&mut self, day: &str) -> Result<()> {
+    fn flush_day(&mut self, day: NaiveDate) -> Result<()> {
         let Some(job) = self.take_day(day) else {
             return Ok(());
         };
@@ -296,7 +284,7 @@ impl EventWriter {
             self.collect_done(true)?;
             anyhow::bail!("the file-writing thread stopped");
         }
-        self.in_flight.push_back(day.to_string());
+        self.in_flight.push_back(day);
         Ok(())
     }
 
@@ -318,7 +306,8 @@ impl EventWriter {
             };
             let day = self.in_flight.pop_front();
             let path = outcome.with_context(|| {
-                format!("cannot write the events of {}", day.unwrap_or_default())
+                let day = day.map(|d| d.to_string()).unwrap_or_default();
+                format!("cannot write the events of {day}")
             })?;
             self.files.push(path);
         }
@@ -327,12 +316,12 @@ impl EventWriter {
 
     /// Keeps a written day's ids within [`WriterLimits::retained_ids`]; the oldest
     /// days are forgotten first, and their next event reloads ids from disk.
-    fn retain(&mut self, day: &str, known: IdSet) {
+    fn retain(&mut self, day: NaiveDate, known: IdSet) {
         if known.len() > self.limits.retained_ids {
             return;
         }
         self.retained_count += known.len();
-        self.retained.push_back((day.to_string(), known));
+        self.retained.push_back((day, known));
         while self.retained_count > self.limits.retained_ids {
             let Some((_, ids)) = self.retained.pop_front() else {
                 break;
@@ -341,16 +330,16 @@ impl EventWriter {
         }
     }
 
-    fn take_retained(&mut self, day: &str) -> Option<IdSet> {
-        let at = self.retained.iter().position(|(d, _)| d == day)?;
+    fn take_retained(&mut self, day: NaiveDate) -> Option<IdSet> {
+        let at = self.retained.iter().position(|(d, _)| *d == day)?;
         let (_, ids) = self.retained.remove(at)?;
         self.retained_count -= ids.len();
         Some(ids)
     }
 
-    fn stored_ids(&self, day: &str) -> Result<IdSet> {
+    fn stored_ids(&self, day: NaiveDate) -> Result<IdSet> {
         let mut ids = IdSet::default();
-        for file in parquet_files(&self.dir.day_dir(day))? {
+        for file in parquet_files(&self.dir.day_dir(&day.to_string()))? {
             read_string_column(&file, "event_id", |id| {
                 ids.insert(id_bits(id));
             })?;
@@ -436,7 +425,7 @@ fn write_day(
     free(job.events);
     let batch = builder.finish().context("cannot build the events batch")?;
     let path = write_atomic(
-        &dir.day_dir(&job.day),
+        &dir.day_dir(&job.day.to_string()),
         event_schema(),
         std::slice::from_ref(&batch),
     )?;

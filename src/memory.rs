@@ -23,7 +23,7 @@ pub const PURGE_DELAY: libmimalloc_sys::mi_option_t = libmimalloc_sys::mi_option
 const _: () = assert!(libmimalloc_sys::mi_option_use_numa_nodes == 16 && PURGE_DELAY == 15);
 
 /// Environment variables that set the purge delay (the second is its old name).
-const PURGE_DELAY_VARS: [&str; 2] = ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"];
+pub const PURGE_DELAY_VARS: [&str; 2] = ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"];
 
 /// The purge delay's defaults (ms) in mimalloc 3 and 2 (their options.c): an
 /// option that reads otherwise is not the one meant, or was set by the user

@@ -1,11 +1,11 @@
 //! The allocator setting of the store phase, in a process of its own: the option
 //! is global, and tests running ingests beside it would change it under this one.
 
-use qtrail::memory::{DEFAULT_PURGE_DELAYS, KeepFreedPages, PURGE_DELAY};
+use qtrail::memory::{DEFAULT_PURGE_DELAYS, KeepFreedPages, PURGE_DELAY, PURGE_DELAY_VARS};
 
 #[test]
 fn freed_pages_are_kept_while_the_guard_lives_and_the_setting_comes_back_after() {
-    if ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"]
+    if PURGE_DELAY_VARS
         .iter()
         .any(|v| std::env::var_os(v).is_some())
     {

@@ -40,10 +40,8 @@ pub fn get<'a>(v: &'a Value<'a>, path: &str) -> Option<&'a Value<'a>> {
 /// ignoring ASCII case. Small objects (simd-json keeps up to 32 keys in a vector)
 /// are searched in one pass that does both; larger ones are hashed first.
 fn lookup<'a>(obj: &'a Object<'a>, key: &str) -> Option<&'a Value<'a>> {
-    if obj.len() > 32
-        && let Some(v) = obj.get(key)
-    {
-        return Some(v);
+    if obj.len() > 32 {
+        return obj.get(key).or_else(|| get_ignoring_case(obj, key));
     }
     let mut folded: Option<(&str, &'a Value<'a>)> = None;
     for (k, v) in obj.iter() {

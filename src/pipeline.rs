@@ -25,7 +25,7 @@ use crate::normalize::redact::Redactor;
 use crate::rules::RuleSet;
 use crate::sources::file::{Input, open};
 use crate::sources::framing::{Frame, Framer, Position};
-use crate::store::events::{EventWriter, Pushed, WriterLimits};
+use crate::store::events::{EventChunk, EventWriter, Pushed, WriterLimits};
 use crate::store::index::{EventIndex, Reconciled};
 use crate::store::layout::DataDir;
 use crate::store::quarantine::{QuarantineWriter, Quarantined, Stage};
@@ -126,10 +126,12 @@ struct Chunk {
     frames: Vec<Frame>,
 }
 
-/// What workers hand to the writer.
-enum Item {
-    Event(Box<NormalizedEvent>),
-    Rejected(Box<Quarantined>),
+/// What a worker hands to the writer: the results of some records.
+struct Normalized {
+    /// The events, as one batch (its building fails only on a bug of ours).
+    events: Result<EventChunk>,
+    /// The records that could not be normalized.
+    rejected: Vec<Quarantined>,
 }
 
 /// Ingests every input into `dir`, then runs `rules` over every stored event they
@@ -177,7 +179,7 @@ pub fn ingest(
     let stop = Arc::new(AtomicBool::new(false));
 
     let (chunk_tx, chunk_rx) = bounded::<Chunk>(opts.threads * 2);
-    let (item_tx, item_rx) = bounded::<Vec<Item>>(opts.threads * 2);
+    let (item_tx, item_rx) = bounded::<Normalized>(opts.threads * 2);
 
     let reader = {
         let inputs = opts.inputs.clone();
@@ -210,7 +212,7 @@ pub fn ingest(
             thread::Builder::new()
                 .name(format!("qtrail-normalize-{i}"))
                 .spawn(move || {
-                    let mut send = |items: Vec<Item>| tx.send(items).is_ok();
+                    let mut send = |done: Normalized| tx.send(done).is_ok();
                     for chunk in rx {
                         if !normalize_chunk(&normalizer, &geoip, chunk, &mut send) {
                             return;
@@ -224,36 +226,33 @@ pub fn ingest(
     drop(item_tx);
 
     let written: Result<()> = (|| {
-        for items in &item_rx {
-            for item in items {
+        for done in &item_rx {
+            events.push_chunk(done.events?, |row, pushed| {
                 summary.records += 1;
-                match item {
-                    Item::Event(ev) => {
-                        let (source, time) = (ev.source, ev.time);
-                        let counts = summary.per_source.entry(source).or_default();
-                        match events.push(ev)? {
-                            Pushed::New => counts.stored += 1,
-                            Pushed::Duplicate => counts.duplicates += 1,
-                        }
-                        summary.first = Some(summary.first.map_or(time, |t| t.min(time)));
-                        summary.last = Some(summary.last.map_or(time, |t| t.max(time)));
-                    }
-                    Item::Rejected(q) => {
-                        let seen = summary.quarantined_total();
-                        if seen < LOGGED_REJECTIONS {
-                            tracing::warn!(input = %q.input, line = q.line, offset = q.offset, stage = q.stage.as_str(), reason = %q.reason, "quarantined a record");
-                        } else if seen == LOGGED_REJECTIONS {
-                            tracing::warn!(
-                                "more records quarantined; not logged one by one (see `qtrail quarantine`)"
-                            );
-                        }
-                        let stage = q.stage;
-                        if quarantine.push(*q)? {
-                            *summary.quarantined.entry(stage).or_default() += 1;
-                        } else {
-                            summary.quarantine_repeats += 1;
-                        }
-                    }
+                let counts = summary.per_source.entry(row.source).or_default();
+                match pushed {
+                    Pushed::New => counts.stored += 1,
+                    Pushed::Duplicate => counts.duplicates += 1,
+                }
+                let time = row.time;
+                summary.first = Some(summary.first.map_or(time, |t| t.min(time)));
+                summary.last = Some(summary.last.map_or(time, |t| t.max(time)));
+            })?;
+            for q in done.rejected {
+                summary.records += 1;
+                let seen = summary.quarantined_total();
+                if seen < LOGGED_REJECTIONS {
+                    tracing::warn!(input = %q.input, line = q.line, offset = q.offset, stage = q.stage.as_str(), reason = %q.reason, "quarantined a record");
+                } else if seen == LOGGED_REJECTIONS {
+                    tracing::warn!(
+                        "more records quarantined; not logged one by one (see `qtrail quarantine`)"
+                    );
+                }
+                let stage = q.stage;
+                if quarantine.push(q)? {
+                    *summary.quarantined.entry(stage).or_default() += 1;
+                } else {
+                    summary.quarantine_repeats += 1;
                 }
             }
             if let Some(bar) = &bar {
@@ -348,22 +347,32 @@ fn normalize_chunk(
     normalizer: &Normalizer,
     geoip: &GeoIp,
     chunk: Chunk,
-    send: &mut dyn FnMut(Vec<Item>) -> bool,
+    send: &mut dyn FnMut(Normalized) -> bool,
 ) -> bool {
-    let mut out = Vec::with_capacity(chunk.frames.len().min(ITEMS_PER_SEND));
-    let quarantined = |pos: Position, r: Rejection| {
-        Item::Rejected(Box::new(Quarantined {
-            input: chunk.input.to_string(),
-            line: pos.line,
-            offset: pos.offset,
-            stage: r.stage,
-            format: r.format.map(str::to_string),
-            // A reason may quote the input (a garbage line's start): scrub it too.
-            reason: String::from_utf8_lossy(&normalizer.redactor.scrub_bytes(r.reason.as_bytes()))
-                .into_owned(),
-            size: r.bytes.len() as u64,
-            raw: normalizer.redactor.scrub_bytes(&r.bytes),
-        }))
+    let mut events: Vec<NormalizedEvent> =
+        Vec::with_capacity(chunk.frames.len().min(ITEMS_PER_SEND));
+    let mut rejected = Vec::new();
+    // The events become one batch here, on the thread that made them, and are
+    // freed here too (see `EventChunk`).
+    let mut hand_on = |events: &mut Vec<NormalizedEvent>, rejected: &mut Vec<Quarantined>| {
+        let done = Normalized {
+            events: EventChunk::new(events),
+            rejected: std::mem::take(rejected),
+        };
+        events.clear();
+        send(done)
+    };
+    let quarantined = |pos: Position, r: Rejection| Quarantined {
+        input: chunk.input.to_string(),
+        line: pos.line,
+        offset: pos.offset,
+        stage: r.stage,
+        format: r.format.map(str::to_string),
+        // A reason may quote the input (a garbage line's start): scrub it too.
+        reason: String::from_utf8_lossy(&normalizer.redactor.scrub_bytes(r.reason.as_bytes()))
+            .into_owned(),
+        size: r.bytes.len() as u64,
+        raw: normalizer.redactor.scrub_bytes(&r.bytes),
     };
     for frame in chunk.frames {
         match frame {
@@ -374,20 +383,22 @@ fn normalize_chunk(
                 let results = crate::normalize::process::guarded(|| normalizer.run(bytes))
                     .unwrap_or_else(|what| vec![Err(Rejection::internal(&what, Vec::new()))]);
                 for result in results {
-                    out.push(match result {
+                    match result {
                         Ok(mut ev) => {
                             geoip.enrich(&mut ev);
-                            Item::Event(Box::new(ev))
+                            events.push(ev);
                         }
-                        Err(r) => quarantined(pos, r),
-                    });
-                    if out.len() >= ITEMS_PER_SEND && !send(std::mem::take(&mut out)) {
+                        Err(r) => rejected.push(quarantined(pos, r)),
+                    }
+                    if events.len() + rejected.len() >= ITEMS_PER_SEND
+                        && !hand_on(&mut events, &mut rejected)
+                    {
                         return false;
                     }
                 }
             }
             Frame::Broken { bytes, pos, reason } => {
-                out.push(quarantined(
+                rejected.push(quarantined(
                     pos,
                     Rejection {
                         stage: Stage::Framing,
@@ -399,7 +410,7 @@ fn normalize_chunk(
             }
         }
     }
-    out.is_empty() || send(out)
+    (events.is_empty() && rejected.is_empty()) || hand_on(&mut events, &mut rejected)
 }
 
 fn progress_bar(wanted: bool, total: Option<u64>) -> Option<indicatif::ProgressBar> {
@@ -479,9 +490,10 @@ mod tests {
             }],
         };
         let (mut sizes, mut events) = (Vec::new(), 0);
-        let mut send = |items: Vec<Item>| {
-            sizes.push(items.len());
-            events += items.iter().filter(|i| matches!(i, Item::Event(_))).count();
+        let mut send = |done: Normalized| {
+            let rows = done.events.expect("a batch").rows().len();
+            sizes.push(rows + done.rejected.len());
+            events += rows;
             true
         };
         assert!(normalize_chunk(

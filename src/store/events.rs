@@ -5,8 +5,11 @@
 //! already stored for that day, so a rerun after a crash (or the same input
 //! twice) completes the data without duplicating it.
 //!
-//! Files are sorted, encoded, written and indexed on a thread of their own, so the
-//! pipeline keeps taking events while a file is being written.
+//! Events arrive as [`EventChunk`]s: Arrow batches that the normalize workers build
+//! from their events, so a file is made by interleaving those batches' rows in time
+//! order rather than by copying event after event on one thread. Files are sorted,
+//! encoded, written and indexed on a thread of their own, so the pipeline keeps
+//! taking events while a file is being written.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -14,13 +17,16 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use crossbeam_channel::{Receiver, Sender};
+use datafusion::arrow::array::{RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{interleave_record_batch, take_record_batch};
 
 use super::index::EventIndexWriter;
 use super::layout::{DataDir, parquet_files};
 use super::parquet_file::{read_string_column, write_atomic};
 use crate::event::{EventBatchBuilder, NormalizedEvent, event_schema};
+use crate::vocab::Source;
 
 /// How much the writer buffers before it writes.
 #[derive(Debug, Clone, Copy)]
@@ -56,15 +62,61 @@ impl Default for WriterLimits {
 }
 
 struct DayBuffer {
-    /// Kept as events, not Arrow builders: sorting by time at flush is then a sort of
-    /// pointers, and the batch is built once at its final size. Boxed: events arrive
-    /// boxed from the workers and are large, so moving pointers beats moving structs.
-    #[allow(clippy::vec_box)]
-    events: Vec<Box<NormalizedEvent>>,
-    /// What the buffered events weigh (see [`weight`]).
+    /// The day's rows: slices of the chunks they came in, never copied row by row.
+    parts: Vec<RecordBatch>,
+    /// Each buffered row as (time in µs, part, row within the part), in arrival
+    /// order: sorted at flush, it says which row goes where in the file.
+    order: Vec<(i64, u32, u32)>,
+    /// What the buffered rows weigh (see [`weight`]).
     bytes: usize,
     /// Ids stored for this day on disk plus those buffered.
     known: IdSet,
+}
+
+/// Events as one Arrow batch in the events table's schema, with what the writer
+/// needs of each row to dedupe and place it. Built by a normalize worker, on the
+/// thread that allocated the events, so their fields are copied while still in
+/// its cache and freed where they were allocated.
+pub struct EventChunk {
+    batch: RecordBatch,
+    rows: Vec<RowKey>,
+}
+
+/// What the writer and the ingest summary need of one row of an [`EventChunk`].
+#[derive(Debug, Clone, Copy)]
+pub struct RowKey {
+    /// The event id in compact form (see [`id_bits`]).
+    pub id: u128,
+    /// When the event happened: its day is its partition.
+    pub time: DateTime<Utc>,
+    /// Where it came from.
+    pub source: Source,
+    /// What the row weighs in the writer's buffers.
+    weight: usize,
+}
+
+impl EventChunk {
+    /// The events as one batch.
+    pub fn new(events: &[NormalizedEvent]) -> Result<Self> {
+        let mut builder = EventBatchBuilder::sized_for(events.iter());
+        let mut rows = Vec::with_capacity(events.len());
+        for e in events {
+            builder.push(e);
+            rows.push(RowKey {
+                id: id_bits(&e.event_id),
+                time: e.time,
+                source: e.source,
+                weight: weight(e),
+            });
+        }
+        let batch = builder.finish().context("cannot build a batch of events")?;
+        Ok(EventChunk { batch, rows })
+    }
+
+    /// The rows, in the batch's order.
+    pub fn rows(&self) -> &[RowKey] {
+        &self.rows
+    }
 }
 
 /// Event ids in their compact form. They are SHA-256 prefixes, so a fast hash
@@ -105,10 +157,11 @@ pub struct EventWriter {
     indexing: bool,
 }
 
-/// One day's events on their way to a file.
+/// One day's rows on their way to a file.
 struct Job {
     day: NaiveDate,
-    events: WrittenEvents,
+    parts: Vec<RecordBatch>,
+    order: Vec<(i64, u32, u32)>,
 }
 
 /// What an event weighs in the writer's buffers: its raw text, which dominates
@@ -170,41 +223,87 @@ impl EventWriter {
         self.index_time
     }
 
-    /// Buffers one event unless it is already stored; may write files.
-    pub fn push(&mut self, event: Box<NormalizedEvent>) -> Result<Pushed> {
+    /// Buffers a chunk's rows except those already stored (or met earlier in this
+    /// run), telling `each` what became of every row in order; may write files.
+    pub fn push_chunk(
+        &mut self,
+        chunk: EventChunk,
+        mut each: impl FnMut(&RowKey, Pushed),
+    ) -> Result<()> {
         self.collect_done(false)?;
-        let day = event.time.date_naive();
-        if !self.days.contains_key(&day) {
-            let known = match self.take_retained(day) {
-                Some(known) => known,
-                None => {
-                    // The ids of a day still being written are not on disk yet.
-                    if self.in_flight.contains(&day) {
-                        self.collect_done(true)?;
-                    }
-                    self.stored_ids(day)?
-                }
+        // The new rows of each day, in order; a chunk mostly holds one day.
+        let mut by_day: Vec<(NaiveDate, Vec<u32>)> = Vec::new();
+        for (i, row) in chunk.rows.iter().enumerate() {
+            let day = row.time.date_naive();
+            self.open_day(day)?;
+            let buf = self.days.get_mut(&day).expect("opened above");
+            if !buf.known.insert(row.id) {
+                each(row, Pushed::Duplicate);
+                continue;
+            }
+            each(row, Pushed::New);
+            match by_day.iter_mut().find(|(d, _)| *d == day) {
+                Some((_, rows)) => rows.push(i as u32),
+                None => by_day.push((day, vec![i as u32])),
+            }
+        }
+        let whole = by_day.len() == 1 && by_day[0].1.len() == chunk.rows.len();
+        for (day, rows) in by_day {
+            let part = if whole {
+                chunk.batch.clone()
+            } else {
+                take_record_batch(&chunk.batch, &UInt32Array::from(rows.clone()))
+                    .context("cannot split a batch of events by day")?
             };
-            self.days.insert(
-                day,
-                DayBuffer {
-                    events: Vec::new(),
-                    bytes: 0,
-                    known,
-                },
-            );
+            let buf = self.days.get_mut(&day).expect("opened above");
+            let p = buf.parts.len() as u32;
+            let mut bytes = 0;
+            for (r, &i) in rows.iter().enumerate() {
+                let row = &chunk.rows[i as usize];
+                buf.order.push((row.time.timestamp_micros(), p, r as u32));
+                bytes += row.weight;
+            }
+            buf.parts.push(part);
+            buf.bytes += bytes;
+            self.buffered += rows.len();
+            self.buffered_bytes += bytes;
+            self.after_growing(day)?;
         }
-        let buf = self.days.get_mut(&day).expect("inserted above");
-        if !buf.known.insert(id_bits(&event.event_id)) {
-            return Ok(Pushed::Duplicate);
+        Ok(())
+    }
+
+    /// Makes sure `day` has a buffer, with the ids already stored for it.
+    fn open_day(&mut self, day: NaiveDate) -> Result<()> {
+        if self.days.contains_key(&day) {
+            return Ok(());
         }
-        let w = weight(&event);
-        buf.events.push(event);
-        buf.bytes += w;
-        let (rows, bytes) = (buf.events.len(), buf.bytes);
-        self.buffered += 1;
-        self.buffered_bytes += w;
-        if rows >= self.limits.file_rows || bytes >= self.limits.file_bytes {
+        let known = match self.take_retained(day) {
+            Some(known) => known,
+            None => {
+                // The ids of a day still being written are not on disk yet.
+                if self.in_flight.contains(&day) {
+                    self.collect_done(true)?;
+                }
+                self.stored_ids(day)?
+            }
+        };
+        self.days.insert(
+            day,
+            DayBuffer {
+                parts: Vec::new(),
+                order: Vec::new(),
+                bytes: 0,
+                known,
+            },
+        );
+        Ok(())
+    }
+
+    /// Writes `day` once it fills a file, or the largest day once all days together
+    /// hold too much.
+    fn after_growing(&mut self, day: NaiveDate) -> Result<()> {
+        let buf = &self.days[&day];
+        if buf.order.len() >= self.limits.file_rows || buf.bytes >= self.limits.file_bytes {
             self.flush_day(day)?;
         } else if self.buffered >= self.limits.buffered_rows
             || self.buffered_bytes >= self.limits.buffered_bytes
@@ -218,7 +317,7 @@ impl EventWriter {
                 self.flush_day(day)?;
             }
         }
-        Ok(Pushed::New)
+        Ok(())
     }
 
     /// Writes every buffered day, waits for every file, and commits the index.
@@ -249,12 +348,13 @@ impl EventWriter {
     /// events to write.
     fn take_day(&mut self, day: NaiveDate) -> Option<Job> {
         let buf = self.days.remove(&day)?;
-        self.buffered -= buf.events.len();
+        self.buffered -= buf.order.len();
         self.buffered_bytes -= buf.bytes;
         self.retain(day, buf.known);
-        (!buf.events.is_empty()).then_some(Job {
+        (!buf.order.is_empty()).then_some(Job {
             day,
-            events: buf.events,
+            parts: buf.parts,
+            order: buf.order,
         })
     }
 
@@ -264,7 +364,7 @@ impl EventWriter {
             return Ok(());
         };
         let mut no_index_time = Duration::ZERO;
-        let path = write_day(&self.dir, job, None, &mut no_index_time, &drop)
+        let path = write_day(&self.dir, job, None, &mut no_index_time)
             .with_context(|| format!("cannot write the events of {day}"))?;
         self.files.push(path);
         Ok(())
@@ -348,12 +448,8 @@ impl EventWriter {
     }
 }
 
-/// The flush thread: each day's events sorted, encoded, written whole and indexed.
+/// The flush thread: each day's rows sorted, encoded, written whole and indexed.
 /// Returns the time spent indexing.
-/// A file's events, boxed as they arrived from the workers, on their way to be freed.
-#[allow(clippy::vec_box)]
-type WrittenEvents = Vec<Box<NormalizedEvent>>;
-
 fn flush_loop(
     dir: &DataDir,
     jobs: &Receiver<Job>,
@@ -361,20 +457,13 @@ fn flush_loop(
     mut index: Option<EventIndexWriter>,
 ) -> Result<Duration> {
     let mut index_time = Duration::ZERO;
-    // Freeing a file's events (strings allocated by the normalize workers) takes
-    // as long as building its columns; another thread does it, so the next file
-    // is not held up. One file's events wait at most.
-    let (free_tx, free_rx) = crossbeam_channel::bounded::<WrittenEvents>(1);
-    let freer = std::thread::Builder::new()
-        .name("qtrail-free".into())
-        .spawn(move || free_rx.into_iter().for_each(drop))
-        .context("cannot start the thread that frees written events")?;
-    let all_written = write_days(dir, jobs, done, &mut index, &mut index_time, &free_tx);
-    drop(free_tx);
-    let _ = freer.join();
-    if !all_written {
-        // Nothing after a failed file is written; the next run completes the data.
-        return Ok(index_time);
+    for job in jobs {
+        let outcome = write_day(dir, job, index.as_mut(), &mut index_time);
+        let failed = outcome.is_err();
+        if done.send(outcome).is_err() || failed {
+            // Nothing after a failed file is written; the next run completes the data.
+            return Ok(index_time);
+        }
     }
     if let Some(index) = index {
         let started = Instant::now();
@@ -384,52 +473,30 @@ fn flush_loop(
     Ok(index_time)
 }
 
-/// Writes each job's file in turn; false when one failed or nobody waits for the outcome.
-fn write_days(
-    dir: &DataDir,
-    jobs: &Receiver<Job>,
-    done: &Sender<Result<PathBuf>>,
-    index: &mut Option<EventIndexWriter>,
-    index_time: &mut Duration,
-    free: &Sender<WrittenEvents>,
-) -> bool {
-    for job in jobs {
-        let free = |events: WrittenEvents| {
-            if let Err(unsent) = free.send(events) {
-                drop(unsent.into_inner());
-            }
-        };
-        let outcome = write_day(dir, job, index.as_mut(), index_time, &free);
-        let failed = outcome.is_err();
-        if done.send(outcome).is_err() || failed {
-            return false;
-        }
-    }
-    true
-}
-
 fn write_day(
     dir: &DataDir,
     mut job: Job,
     index: Option<&mut EventIndexWriter>,
     index_time: &mut Duration,
-    free: &dyn Fn(WrittenEvents),
 ) -> Result<PathBuf> {
-    // Time order lets row-group statistics prune time ranges well.
-    job.events.sort_by_key(|e| e.time);
-    let mut builder = EventBatchBuilder::sized_for(job.events.iter().map(|e| &**e));
-    for event in &job.events {
-        builder.push(event);
-    }
-    let rows = job.events.len();
-    free(job.events);
-    let batch = builder.finish().context("cannot build the events batch")?;
+    // Time order lets row-group statistics prune time ranges well; the sort is
+    // stable, so events of the same instant keep their input order.
+    job.order.sort_by_key(|&(time, _, _)| time);
+    let rows: Vec<(usize, usize)> = job
+        .order
+        .iter()
+        .map(|&(_, part, row)| (part as usize, row as usize))
+        .collect();
+    let parts: Vec<&RecordBatch> = job.parts.iter().collect();
+    let batch = interleave_record_batch(&parts, &rows).context("cannot build the events batch")?;
+    drop(parts);
+    drop(job.parts);
     let path = write_atomic(
         &dir.day_dir(&job.day.to_string()),
         event_schema(),
         std::slice::from_ref(&batch),
     )?;
-    tracing::debug!(file = %path.display(), rows, "wrote events");
+    tracing::debug!(file = %path.display(), rows = rows.len(), "wrote events");
     // Index only after the rename: the index never points at a file that may not
     // exist. A crash before the commit leaves the file unindexed, which the next
     // run's reconcile repairs.
@@ -446,13 +513,27 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::vocab::{Class, Source};
+    use crate::vocab::Class;
 
-    fn event(id: u32, day: u32) -> Box<NormalizedEvent> {
+    fn event(id: u32, day: u32) -> NormalizedEvent {
         let time = Utc.with_ymd_and_hms(2026, 10, day, 12, 0, id).unwrap();
         let mut e = NormalizedEvent::new(Source::Vault, time, Class::SecretAccess, "read");
         e.event_id = format!("{id:032x}");
-        Box::new(e)
+        e
+    }
+
+    /// Pushes one event as a chunk of its own.
+    fn push(w: &mut EventWriter, e: NormalizedEvent) -> Result<Pushed> {
+        let mut out = None;
+        w.push_chunk(EventChunk::new(&[e])?, |_, p| out = Some(p))?;
+        Ok(out.expect("one row, one outcome"))
+    }
+
+    /// The event ids stored in a file, in file order.
+    fn ids_in(file: &std::path::Path) -> Vec<String> {
+        let mut ids = Vec::new();
+        read_string_column(file, "event_id", |id| ids.push(id.to_string())).unwrap();
+        ids
     }
 
     #[test]
@@ -477,18 +558,15 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::open(tmp.path()).unwrap();
         let mut w = EventWriter::new(dir.clone(), limits, None).unwrap();
-        assert_eq!(w.push(event(1, 1)).unwrap(), Pushed::New);
+        assert_eq!(push(&mut w, event(1, 1)).unwrap(), Pushed::New);
         // The second event fills the day: it goes to the flush thread.
-        assert_eq!(w.push(event(2, 1)).unwrap(), Pushed::New);
-        assert_eq!(w.push(event(1, 1)).unwrap(), Pushed::Duplicate);
-        assert_eq!(w.push(event(3, 1)).unwrap(), Pushed::New);
-        assert_eq!(w.push(event(4, 2)).unwrap(), Pushed::New);
+        assert_eq!(push(&mut w, event(2, 1)).unwrap(), Pushed::New);
+        assert_eq!(push(&mut w, event(1, 1)).unwrap(), Pushed::Duplicate);
+        assert_eq!(push(&mut w, event(3, 1)).unwrap(), Pushed::New);
+        assert_eq!(push(&mut w, event(4, 2)).unwrap(), Pushed::New);
         let files = w.finish().unwrap();
         assert_eq!(files.len(), 3, "{files:?}");
-        let mut stored = Vec::new();
-        for f in &files {
-            read_string_column(f, "event_id", |id| stored.push(id.to_string())).unwrap();
-        }
+        let mut stored: Vec<String> = files.iter().flat_map(|f| ids_in(f)).collect();
         stored.sort();
         let want: Vec<String> = [1u32, 2, 3, 4]
             .iter()
@@ -499,7 +577,7 @@ mod tests {
         // A second writer over the same data stores nothing twice.
         let mut again = EventWriter::new(dir, limits, None).unwrap();
         for (id, day) in [(1, 1), (2, 1), (3, 1), (4, 2)] {
-            assert_eq!(again.push(event(id, day)).unwrap(), Pushed::Duplicate);
+            assert_eq!(push(&mut again, event(id, day)).unwrap(), Pushed::Duplicate);
         }
         assert!(again.finish().unwrap().is_empty());
     }
@@ -513,7 +591,7 @@ mod tests {
         let mut w = EventWriter::new(dir.clone(), WriterLimits::default(), None).unwrap();
         for day in 1..=5 {
             for id in 0..3 {
-                w.push(event(day * 10 + id, day)).unwrap();
+                push(&mut w, event(day * 10 + id, day)).unwrap();
             }
         }
         let files = w.finish().unwrap();
@@ -521,8 +599,7 @@ mod tests {
         for day in 1..=5u32 {
             let in_day = parquet_files(&dir.day_dir(&format!("2026-10-{day:02}"))).unwrap();
             assert_eq!(in_day.len(), 1, "day {day}: {in_day:?}");
-            let mut stored = Vec::new();
-            read_string_column(&in_day[0], "event_id", |id| stored.push(id.to_string())).unwrap();
+            let mut stored = ids_in(&in_day[0]);
             stored.sort();
             let want: Vec<String> = (0..3).map(|i| format!("{:032x}", day * 10 + i)).collect();
             assert_eq!(stored, want, "day {day}");
@@ -542,7 +619,7 @@ mod tests {
         for id in 1..=7 {
             let mut e = event(id, 1);
             e.raw = "x".repeat(4096);
-            w.push(e).unwrap();
+            push(&mut w, e).unwrap();
         }
         // Each event weighs 5 KiB: the third makes 15 KiB, past the 12 KiB a file holds.
         assert_eq!(w.finish().unwrap().len(), 3);
@@ -563,12 +640,12 @@ mod tests {
         let mut w = EventWriter::new(dir, limits, None).unwrap();
         let all: Vec<(u32, u32)> = (1..=6).flat_map(|d| [(d * 2, d), (d * 2 + 1, d)]).collect();
         for &(id, day) in &all {
-            assert_eq!(w.push(event(id, day)).unwrap(), Pushed::New);
+            assert_eq!(push(&mut w, event(id, day)).unwrap(), Pushed::New);
         }
         assert!(w.retained_count <= 3, "kept {} ids", w.retained_count);
         for &(id, day) in all.iter().rev() {
             assert_eq!(
-                w.push(event(id, day)).unwrap(),
+                push(&mut w, event(id, day)).unwrap(),
                 Pushed::Duplicate,
                 "event {id} of day {day}"
             );
@@ -582,12 +659,52 @@ mod tests {
         let dir = DataDir::open(tmp.path()).unwrap();
         let mut w = EventWriter::new(dir, WriterLimits::default(), None).unwrap();
         for id in [5, 1, 4, 2, 3] {
-            w.push(event(id, 3)).unwrap();
+            push(&mut w, event(id, 3)).unwrap();
         }
         let files = w.finish().unwrap();
-        let mut ids = Vec::new();
-        read_string_column(&files[0], "event_id", |id| ids.push(id.to_string())).unwrap();
         let want: Vec<String> = (1u32..=5).map(|i| format!("{i:032x}")).collect();
-        assert_eq!(ids, want);
+        assert_eq!(ids_in(&files[0]), want);
+    }
+
+    #[test]
+    fn a_chunk_of_several_days_lands_in_each_day_once_in_time_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        let mut w = EventWriter::new(dir.clone(), WriterLimits::default(), None).unwrap();
+        assert_eq!(push(&mut w, event(7, 2)).unwrap(), Pushed::New);
+        // Days 1 and 2 interleaved, out of time order, with a repeat inside the
+        // chunk (4) and one already buffered (7).
+        let chunk: Vec<NormalizedEvent> = [(5, 1), (3, 2), (4, 1), (7, 2), (1, 1), (4, 1), (2, 2)]
+            .into_iter()
+            .map(|(id, day)| event(id, day))
+            .collect();
+        let mut outcomes = Vec::new();
+        w.push_chunk(EventChunk::new(&chunk).unwrap(), |row, p| {
+            outcomes.push((row.time.format("%d %S").to_string(), p))
+        })
+        .unwrap();
+        let new = Pushed::New;
+        let dup = Pushed::Duplicate;
+        let want: Vec<(String, Pushed)> = [
+            ("01 05", new),
+            ("02 03", new),
+            ("01 04", new),
+            ("02 07", dup),
+            ("01 01", new),
+            ("01 04", dup),
+            ("02 02", new),
+        ]
+        .into_iter()
+        .map(|(t, p)| (t.to_string(), p))
+        .collect();
+        assert_eq!(outcomes, want);
+        w.finish().unwrap();
+        let id = |i: u32| format!("{i:032x}");
+        for (day, ids) in [(1, vec![1, 4, 5]), (2, vec![2, 3, 7])] {
+            let files = parquet_files(&dir.day_dir(&format!("2026-10-{day:02}"))).unwrap();
+            assert_eq!(files.len(), 1, "day {day}: {files:?}");
+            let want: Vec<String> = ids.into_iter().map(id).collect();
+            assert_eq!(ids_in(&files[0]), want, "day {day}");
+        }
     }
 }

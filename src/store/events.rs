@@ -249,6 +249,16 @@ impl EventWriter {
         }
         let whole = by_day.len() == 1 && by_day[0].1.len() == chunk.rows.len();
         for (day, rows) in by_day {
+            // Writing an earlier day of this chunk may have written this one early
+            // (the largest day goes first): open it again, with this chunk's ids,
+            // which its stored ids do not hold yet.
+            if !self.days.contains_key(&day) {
+                self.open_day(day)?;
+                let buf = self.days.get_mut(&day).expect("opened above");
+                for &i in &rows {
+                    buf.known.insert(chunk.rows[i as usize].id);
+                }
+            }
             let part = if whole {
                 chunk.batch.clone()
             } else {
@@ -705,6 +715,37 @@ mod tests {
             assert_eq!(files.len(), 1, "day {day}: {files:?}");
             let want: Vec<String> = ids.into_iter().map(id).collect();
             assert_eq!(ids_in(&files[0]), want, "day {day}");
+        }
+    }
+
+    #[test]
+    fn a_day_written_early_in_the_middle_of_a_chunk_still_gets_its_rows() {
+        // Three rows in all make the writer write the largest day. Day 2 holds two
+        // when a chunk of day 1 and day 2 comes: its day-1 row sends day 2 to be
+        // written before the chunk's day-2 row is buffered.
+        for retained_ids in [100, 0] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = DataDir::open(tmp.path()).unwrap();
+            let limits = WriterLimits {
+                buffered_rows: 3,
+                retained_ids,
+                ..WriterLimits::default()
+            };
+            let mut w = EventWriter::new(dir.clone(), limits, None).unwrap();
+            let first = EventChunk::new(&[event(1, 2), event(2, 2)]).unwrap();
+            w.push_chunk(first, |_, p| assert_eq!(p, Pushed::New))
+                .unwrap();
+            let second = EventChunk::new(&[event(3, 1), event(4, 2)]).unwrap();
+            w.push_chunk(second, |_, p| assert_eq!(p, Pushed::New))
+                .unwrap();
+            // Its id is known, whether day 2's ids were kept or read back from disk.
+            assert_eq!(push(&mut w, event(4, 2)).unwrap(), Pushed::Duplicate);
+            w.finish().unwrap();
+            let day2 = parquet_files(&dir.day_dir("2026-10-02")).unwrap();
+            let mut stored: Vec<String> = day2.iter().flat_map(|f| ids_in(f)).collect();
+            stored.sort();
+            let want: Vec<String> = [1u32, 2, 4].iter().map(|i| format!("{i:032x}")).collect();
+            assert_eq!(stored, want, "retained_ids {retained_ids}");
         }
     }
 }

@@ -31,12 +31,13 @@ use crate::vocab::Source;
 /// How much the writer buffers before it writes.
 #[derive(Debug, Clone, Copy)]
 pub struct WriterLimits {
-    /// Rows of one day that make a file.
+    /// Rows of one day that make a file. Limits are checked as each worker's batch
+    /// is buffered, so a file (and the buffers) may hold up to one batch more.
     pub file_rows: usize,
     /// Rows buffered across all days before the largest day is written early.
     pub buffered_rows: usize,
-    /// Bytes of one day (raw text and a fixed share per event) that make a file:
-    /// rows alone would let large records fill memory before a file is due.
+    /// Bytes of one day that make a file (see [`weight`]): rows alone would let
+    /// large records fill memory before a file is due.
     pub file_bytes: usize,
     /// Bytes buffered across all days before the largest day is written early.
     pub buffered_bytes: usize,
@@ -62,7 +63,7 @@ impl Default for WriterLimits {
 }
 
 struct DayBuffer {
-    /// The day's rows: slices of the chunks they came in, never copied row by row.
+    /// The day's rows, as the batches they came in (or a day's share of one).
     parts: Vec<RecordBatch>,
     /// Each buffered row as (time in µs, part, row within the part), in arrival
     /// order: sorted at flush, it says which row goes where in the file.
@@ -231,8 +232,10 @@ impl EventWriter {
         mut each: impl FnMut(&RowKey, Pushed),
     ) -> Result<()> {
         self.collect_done(false)?;
-        // The new rows of each day, in order; a chunk mostly holds one day.
+        // The new rows of each day, in order; a chunk mostly holds one day, but one
+        // of a backfill sorted by user may hold hundreds.
         let mut by_day: Vec<(NaiveDate, Vec<u32>)> = Vec::new();
+        let mut day_at: HashMap<NaiveDate, usize> = HashMap::new();
         for (i, row) in chunk.rows.iter().enumerate() {
             let day = row.time.date_naive();
             self.open_day(day)?;
@@ -242,9 +245,15 @@ impl EventWriter {
                 continue;
             }
             each(row, Pushed::New);
-            match by_day.iter_mut().find(|(d, _)| *d == day) {
-                Some((_, rows)) => rows.push(i as u32),
-                None => by_day.push((day, vec![i as u32])),
+            match by_day.last_mut() {
+                Some((d, rows)) if *d == day => rows.push(i as u32),
+                _ => match day_at.get(&day) {
+                    Some(&at) => by_day[at].1.push(i as u32),
+                    None => {
+                        day_at.insert(day, by_day.len());
+                        by_day.push((day, vec![i as u32]));
+                    }
+                },
             }
         }
         let whole = by_day.len() == 1 && by_day[0].1.len() == chunk.rows.len();
@@ -267,12 +276,15 @@ impl EventWriter {
             };
             let buf = self.days.get_mut(&day).expect("opened above");
             let p = buf.parts.len() as u32;
-            let mut bytes = 0;
+            let mut bytes: usize = 0;
             for (r, &i) in rows.iter().enumerate() {
                 let row = &chunk.rows[i as usize];
                 buf.order.push((row.time.timestamp_micros(), p, r as u32));
                 bytes += row.weight;
             }
+            // A batch costs buffers for every column whatever its rows: a day's share
+            // of a few rows weighs more than its rows' weights.
+            let bytes = bytes.max(part.get_array_memory_size());
             buf.parts.push(part);
             buf.bytes += bytes;
             self.buffered += rows.len();
@@ -490,7 +502,8 @@ fn write_day(
     index_time: &mut Duration,
 ) -> Result<PathBuf> {
     // Time order lets row-group statistics prune time ranges well; the sort is
-    // stable, so events of the same instant keep their input order.
+    // stable, so events of the same microsecond (the stored precision) keep their
+    // input order.
     job.order.sort_by_key(|&(time, _, _)| time);
     let rows: Vec<(usize, usize)> = job
         .order
@@ -622,16 +635,18 @@ mod tests {
         let dir = DataDir::open(tmp.path()).unwrap();
         let limits = WriterLimits {
             file_rows: 1000,
-            file_bytes: 3 * 4096,
+            file_bytes: 3 * 65536,
             ..WriterLimits::default()
         };
         let mut w = EventWriter::new(dir, limits, None).unwrap();
         for id in 1..=7 {
             let mut e = event(id, 1);
-            e.raw = "x".repeat(4096);
+            e.raw = "x".repeat(65536);
             push(&mut w, e).unwrap();
         }
-        // Each event weighs 5 KiB: the third makes 15 KiB, past the 12 KiB a file holds.
+        // Each event weighs its 64 KiB of raw text and a little more (its share of
+        // the other fields, its batch's other columns): two stay under the 192 KiB a
+        // file holds, and the third passes it.
         assert_eq!(w.finish().unwrap().len(), 3);
     }
 
@@ -747,5 +762,26 @@ mod tests {
             let want: Vec<String> = [1u32, 2, 4].iter().map(|i| format!("{i:032x}")).collect();
             assert_eq!(stored, want, "retained_ids {retained_ids}");
         }
+    }
+
+    #[test]
+    fn a_batch_spread_over_many_days_is_charged_for_each_days_share() {
+        // Ten one-row days weigh 10 KiB by their rows, but each day's share is a
+        // batch of its own, with buffers for every column: together they pass the
+        // 40 KiB allowed, so the largest days are written early.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path()).unwrap();
+        let limits = WriterLimits {
+            buffered_bytes: 40 << 10,
+            ..WriterLimits::default()
+        };
+        let mut w = EventWriter::new(dir, limits, None).unwrap();
+        let spread: Vec<NormalizedEvent> = (1..=10).map(|day| event(day, day)).collect();
+        w.push_chunk(EventChunk::new(&spread).unwrap(), |_, p| {
+            assert_eq!(p, Pushed::New)
+        })
+        .unwrap();
+        assert!(w.days.len() < 10, "{} days still buffered", w.days.len());
+        assert_eq!(w.finish().unwrap().len(), 10);
     }
 }

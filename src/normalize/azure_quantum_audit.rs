@@ -23,7 +23,7 @@
 //!
 //! The mapping: CreateJob → job/submit, CancelJob → job/cancel, UpdateJob →
 //! job/update, a priority change → queue/priority (who jumped the queue), a dispatch
-//! or intake change → queue/update, a provider message → api_activity (write, update,
+//! or intake change → queue/update, a provider message → api_activity (create, update,
 //! delete); user = `RequesterUpn`, else the object id (a service identity); project =
 //! the workspace, lower-cased (from `_ResourceId`, or `JobWorkspaceName`; for the
 //! provider's own tables the provider account); backend = `TargetId`; resource =
@@ -94,7 +94,7 @@ impl Format for AzureQuantumAudit {
         let verb = if op.starts_with("delete") {
             "delete"
         } else if op.starts_with("create") {
-            "write"
+            "create"
         } else {
             "update"
         };
@@ -275,7 +275,7 @@ mod tests {
         );
         assert_eq!(
             (notice.class, notice.action.as_str()),
-            (Class::ApiActivity, "write")
+            (Class::ApiActivity, "create")
         );
         assert_eq!(notice.job_id, None);
         assert_eq!(notice.resource.as_deref(), Some("msg-42"));

@@ -847,7 +847,17 @@ fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
             e.backend = text(v, "requestParameters.deviceArn");
         }
         "SearchQuantumTasks" | "SearchJobs" | "SearchDevices" => e.action = "list".into(),
-        _ => {}
+        "TagResource" | "UntagResource" | "ListTagsForResource" => {
+            // The tags (cost allocation among them) of a task, job or reservation.
+            e.class = Class::ApiActivity;
+            e.resource = text(v, "requestParameters.resourceArn");
+            return;
+        }
+        // Any other call (reservations, account settings) is no job event.
+        _ => {
+            e.class = Class::ApiActivity;
+            return;
+        }
     }
     if matches!(name, "CreateQuantumTask" | "CreateJob")
         && let Some(reservation) = braket_reservation(v)
@@ -1434,6 +1444,20 @@ mod tests {
             e.message.as_deref(),
             Some("runs in reservation arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666")
         );
+    }
+
+    #[test]
+    fn braket_tagging_is_api_activity_on_the_tagged_resource() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.09","eventTime":"2026-11-10T09:10:00Z","eventSource":"braket.amazonaws.com","eventName":"TagResource","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.50","userAgent":"aws-cli/2.17.0","eventID":"t-1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"carol","arn":"arn:aws:iam::111122223333:user/carol","accountId":"111122223333"},"requestParameters":{"resourceArn":"arn:aws:braket:us-east-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000002","tags":{"cost-center":"q1"}},"responseElements":null}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::ApiActivity, "update"));
+        assert_eq!(
+            e.resource.as_deref(),
+            Some("arn:aws:braket:us-east-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000002")
+        );
+        assert_eq!((e.job_id, e.job_status, e.hardware), (None, None, None));
     }
 
     #[test]

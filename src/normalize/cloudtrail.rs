@@ -1457,7 +1457,7 @@ mod tests {
             e.resource.as_deref(),
             Some("arn:aws:braket:us-east-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000002")
         );
-        assert_eq!((e.job_id, e.job_status, e.hardware), (None, None, None));
+        assert_eq!((e.job_id.as_deref(), e.job_status, e.hardware), (None, None, None));
     }
 
     #[test]

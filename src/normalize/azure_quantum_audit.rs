@@ -22,17 +22,18 @@
 //! `TimeGenerated` and `_ResourceId`. `TenantId` is the Log Analytics workspace.
 //!
 //! The mapping: CreateJob → job/submit, CancelJob → job/cancel, UpdateJob →
-//! job/update, a priority change → queue/priority (who jumped the queue), a dispatch
-//! or intake change → queue/update, a provider message → api_activity (create, update,
-//! delete); user = `RequesterUpn`, else the object id (a service identity); project =
+//! job/update, a priority change (UpdateJobPriority, or an UpdateJob whose
+//! `OperationParams.priorityUpdated` is true) → queue/priority (who jumped the
+//! queue), a dispatch or intake change → queue/update, a provider message →
+//! api_activity (create, update, delete); user = `RequesterUpn`, else the object id (a service identity); project =
 //! the workspace, lower-cased (from `_ResourceId`, or `JobWorkspaceName`; for the
 //! provider's own tables the provider account); backend = `TargetId`; resource =
 //! `QueueId` or `MessageId`.
 
 use super::azure_quantum::target_hardware;
-use super::fields::{arm_segment, get, text};
+use super::fields::{arm_segment, boolean, get, text};
 use super::json::prelude::*;
-use super::json::to_json;
+use super::json::{parse_owned, to_json};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Outcome, Source, UserKind};
@@ -55,6 +56,20 @@ fn field(record: &Value, key: &str) -> Option<String> {
     get(record, "properties")
         .and_then(|p| text(p, key))
         .or_else(|| text(record, key))
+}
+
+/// Whether an UpdateJob changed the job's priority: `OperationParams.priorityUpdated`,
+/// the params as an object or (a dynamic column exported as text) as JSON text.
+fn priority_updated(record: &Value) -> bool {
+    let params =
+        get(record, "properties.OperationParams").or_else(|| get(record, "OperationParams"));
+    match params {
+        Some(Value::String(s)) => parse_owned(s)
+            .ok()
+            .is_some_and(|p| boolean(&p, "priorityUpdated") == Some(true)),
+        Some(p) => boolean(p, "priorityUpdated") == Some(true),
+        None => false,
+    }
 }
 
 /// The resource id, in either shape.
@@ -102,6 +117,8 @@ impl Format for AzureQuantumAudit {
             "createjob" => (Class::Job, "submit"),
             "canceljob" => (Class::Job, "cancel"),
             o if o.contains("priority") => (Class::Queue, "priority"),
+            // A requester raising their own job's priority jumps the queue as well.
+            "updatejob" if priority_updated(record) => (Class::Queue, "priority"),
             // A provider opening or closing a queue's dispatch or a target's intake.
             o if o.contains("dispatch") || o.contains("intake") => (Class::Queue, "update"),
             o if o.contains("job") || job_id.is_some() => (Class::Job, verb),
@@ -284,6 +301,28 @@ mod tests {
             notice.message.as_deref(),
             Some("CreateProviderMessage msg-42 (Maintenance)")
         );
+    }
+
+    #[test]
+    fn an_update_that_raised_the_priority_is_a_queue_change() {
+        // QuantumWorkspaceJobAuditLogs: "For UpdateJob this includes flags such as
+        // priorityUpdated, nameUpdated, and tagsUpdated."
+        let update = |params: &str| {
+            normalize_as(
+                "azure_quantum_audit",
+                &format!(
+                    r#"{{"Type":"QuantumWorkspaceJobAuditLogs","Category":"AuditEvent","TimeGenerated":"2026-11-12T08:00:00Z","OperationName":"UpdateJob","OperationParams":{params},"JobId":"j-1","RequesterUpn":"carol@qlab.example","RequesterObjectId":"oid-c","ResultCode":"Success","_ResourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Quantum/workspaces/qlab"}}"#
+                ),
+            )
+        };
+        let raised = update(r#"{"priorityUpdated":true,"nameUpdated":false,"tagsUpdated":false}"#);
+        assert_eq!((raised.class, raised.action.as_str()), (Class::Queue, "priority"));
+        assert_eq!(raised.job_id.as_deref(), Some("j-1"));
+        // The dynamic column exported as text.
+        let as_text = update(r#""{\"priorityUpdated\":true}""#);
+        assert_eq!((as_text.class, as_text.action.as_str()), (Class::Queue, "priority"));
+        let renamed = update(r#"{"priorityUpdated":false,"nameUpdated":true}"#);
+        assert_eq!((renamed.class, renamed.action.as_str()), (Class::Job, "update"));
     }
 
     #[test]

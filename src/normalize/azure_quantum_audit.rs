@@ -25,10 +25,10 @@
 //! job/update, a priority change (UpdateJobPriority, or an UpdateJob whose
 //! `OperationParams.priorityUpdated` is true) → queue/priority (who jumped the
 //! queue), a dispatch or intake change → queue/update, a provider message →
-//! api_activity (create, update, delete); user = `RequesterUpn`, else the object id (a service identity); project =
-//! the workspace, lower-cased (from `_ResourceId`, or `JobWorkspaceName`; for the
-//! provider's own tables the provider account); backend = `TargetId`; resource =
-//! `QueueId` or `MessageId`.
+//! api_activity (create, update, delete); user = `RequesterUpn`, else the object id
+//! (a service identity); project = the workspace, lower-cased (from `_ResourceId`,
+//! or `JobWorkspaceName`; for the provider's own tables the provider account);
+//! backend = `TargetId`; resource = `QueueId` or `MessageId`.
 
 use super::azure_quantum::target_hardware;
 use super::fields::{arm_segment, boolean, get, text};
@@ -254,7 +254,8 @@ mod tests {
     #[test]
     fn the_provider_accounts_queue_target_and_message_tables() {
         // Documented tables of Microsoft.Quantum/providerAccounts, category AuditEvent:
-        // learn.microsoft.com/azure/azure-monitor/reference/tables/QuantumProviderAccount{Queue,Target,Message}AuditLogs
+        // learn.microsoft.com/azure/azure-monitor/reference/tables/
+        // QuantumProviderAccount{Queue,Target,Message}AuditLogs
         let queue = r#"{"TenantId":"la-ws","TimeGenerated":"2026-11-12T06:00:00Z","Type":"QuantumProviderAccountQueueAuditLogs","Category":"AuditEvent","OperationName":"UpdateQueueDispatchStatus","OperationParams":{"TargetDispatchStatuses":[{"TargetId":"ionq.qpu.forte-1","Status":"Disabled"}]},"OperationVersion":"2025-12-01-preview","QueueId":"forte-1-standard","RequesterUpn":"","RequesterObjectId":"oid-ops","RequesterTenantId":"tid-ionq","ResultCode":"Success","Location":"eastus","TraceId":"t-q","_ResourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Quantum/providerAccounts/IonQ"}"#;
         let queue = normalize_as("azure_quantum_audit", queue);
         assert_eq!((queue.class, queue.action.as_str()), (Class::Queue, "update"));

@@ -47,7 +47,8 @@
 //! it would have had, from region, account and `jobName`), the device ARN → backend,
 //! provider and hardware; a task's `jobToken` (fingerprinted, shared by the tasks of
 //! one hybrid job) → message, and session_id when the caller has no role session; a
-//! job's instances, role and code → message.
+//! job's instances, role and code → message; a Braket Direct reservation
+//! (`associations[].arn`) → message, and session_id likewise.
 
 use std::net::IpAddr;
 
@@ -846,13 +847,48 @@ fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
             e.backend = text(v, "requestParameters.deviceArn");
         }
         "SearchQuantumTasks" | "SearchJobs" | "SearchDevices" => e.action = "list".into(),
-        _ => {}
+        "TagResource" | "UntagResource" | "ListTagsForResource" => {
+            // The tags (cost allocation among them) of a task, job or reservation.
+            e.class = Class::ApiActivity;
+            e.resource = text(v, "requestParameters.resourceArn");
+            return;
+        }
+        // Any other call (reservations, account settings) is no job event.
+        _ => {
+            e.class = Class::ApiActivity;
+            return;
+        }
+    }
+    if matches!(name, "CreateQuantumTask" | "CreateJob")
+        && let Some(reservation) = braket_reservation(v)
+    {
+        // Billed by the reservation's hours, not per task or shot.
+        let note = format!("runs in reservation {reservation}");
+        e.message = Some(match e.message.take() {
+            Some(m) => format!("{m}; {note}"),
+            None => note,
+        });
+        if e.session_id.is_none() {
+            e.session_id = Some(reservation);
+        }
     }
     if let Some((provider, hardware)) = e.backend.as_deref().and_then(device_kind) {
         e.provider = Some(provider);
         e.hardware = Some(hardware);
     }
     e.resource = e.job_id.clone().or_else(|| e.backend.clone());
+}
+
+/// The Braket Direct reservation a task or hybrid job runs in: the ARN of its
+/// `associations[]` entry of type `RESERVATION_TIME_WINDOW_ARN`.
+fn braket_reservation(v: &Value) -> Option<String> {
+    get(v, "requestParameters.associations")?
+        .as_array()?
+        .iter()
+        .filter(|a| {
+            text(a, "type").is_none_or(|t| t.eq_ignore_ascii_case("RESERVATION_TIME_WINDOW_ARN"))
+        })
+        .find_map(|a| text(a, "arn"))
 }
 
 /// What a hybrid job runs on and as whom: the classical instances it rents, the
@@ -1386,6 +1422,42 @@ mod tests {
                 "hybrid job: 2 x ml.m5.xlarge, role arn:aws:iam::111122223333:role/BraketJobsAdmin, runs vqe.main:run"
             )
         );
+    }
+
+    #[test]
+    fn a_braket_task_in_a_reservation_names_it() {
+        // CreateQuantumTask's `associations` (Braket API reference): a Braket Direct
+        // reservation, billed by the hour rather than per task and shot.
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.09","eventTime":"2026-11-10T09:00:00Z","eventSource":"braket.amazonaws.com","eventName":"CreateQuantumTask","awsRegion":"eu-north-1","sourceIPAddress":"198.51.100.50","userAgent":"Boto3/1.35.0 Botocore/1.35.0 BraketSdk/1.88.0","eventID":"r-1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"carol","arn":"arn:aws:iam::111122223333:user/carol","accountId":"111122223333","accessKeyId":"AKIAEXAMPLECAROL0001"},"requestParameters":{"clientToken":"c1","deviceArn":"arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet","outputS3Bucket":"amazon-braket-eu-north-1-111122223333","outputS3KeyPrefix":"tasks","shots":1000,"associations":[{"arn":"arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666","type":"RESERVATION_TIME_WINDOW_ARN"}]},"responseElements":{"quantumTaskArn":"arn:aws:braket:eu-north-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000001"}}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::Job, "submit"));
+        assert_eq!(e.provider.as_deref(), Some("iqm"));
+        assert_eq!(e.hardware, Some(Hardware::Qpu));
+        assert_eq!(e.shots, Some(1000));
+        assert_eq!(
+            e.session_id.as_deref(),
+            Some("arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666")
+        );
+        assert_eq!(
+            e.message.as_deref(),
+            Some("runs in reservation arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666")
+        );
+    }
+
+    #[test]
+    fn braket_tagging_is_api_activity_on_the_tagged_resource() {
+        let e = normalize_as(
+            "cloudtrail",
+            r#"{"eventVersion":"1.09","eventTime":"2026-11-10T09:10:00Z","eventSource":"braket.amazonaws.com","eventName":"TagResource","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.50","userAgent":"aws-cli/2.17.0","eventID":"t-1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"carol","arn":"arn:aws:iam::111122223333:user/carol","accountId":"111122223333"},"requestParameters":{"resourceArn":"arn:aws:braket:us-east-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000002","tags":{"cost-center":"q1"}},"responseElements":null}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::ApiActivity, "update"));
+        assert_eq!(
+            e.resource.as_deref(),
+            Some("arn:aws:braket:us-east-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000002")
+        );
+        assert_eq!((e.job_id.as_deref(), e.job_status, e.hardware), (None, None, None));
     }
 
     #[test]

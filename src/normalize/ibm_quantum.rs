@@ -21,9 +21,11 @@
 //! - `time`: `timestamps.finished` (or `ended`, `endTime`) for a finished job,
 //!   `timestamps.running` for a running one, otherwise `created` (required).
 //! - `queue_seconds` = `timestamps.running - created`; `qpu_seconds` =
-//!   `usage.quantum_seconds` (else `usage.seconds`, else `bss.seconds`, IBM's billed
-//!   quantum time). A job is Running from the start of its classical processing, not
-//!   of its QPU execution, so `queue_seconds` is the wait for any processing.
+//!   `usage.qpu_charge_time_seconds` (current metrics), else `usage.quantum_seconds`
+//!   (else `usage.seconds`, else `bss.seconds`, IBM's billed quantum time); none while
+//!   the metrics' `usage.status` is `pending` (that snapshot's source_id says so).
+//!   A job is Running from the start of its classical processing, not of its QPU
+//!   execution, so `queue_seconds` is the wait for any processing.
 //! - `cost` is left empty: IBM's `cost` is an estimate in seconds, not money.
 //! - `user_id` is the IBM Cloud IAM id; it is also the `user` (the record has no name).
 //! - `project` = the instance CRN (`crn`/`instance`) or `hub/group/project`; the CRN
@@ -170,8 +172,20 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         State::Unknown => ("update", None, Outcome::Unknown),
     };
 
+    // The metrics' `usage.status` is `pending` until IBM has settled the charge: that
+    // snapshot gets its own id (so the settled one is not dropped as its replay) and
+    // no qpu_seconds (a partial charge would be summed beside the final one).
+    let usage_pending = ["usage.status", "metrics.usage.status"]
+        .iter()
+        .find_map(|p| text(record, p))
+        .is_some_and(|s| s.eq_ignore_ascii_case("pending"));
+
     let mut e = NormalizedEvent::new(Source::IbmQuantum, at, Class::Job, action);
-    e.source_id = Some(format!("{id}:{status}:{}", at.to_rfc3339()));
+    e.source_id = Some(if usage_pending {
+        format!("{id}:{status}:{}:usage-pending", at.to_rfc3339())
+    } else {
+        format!("{id}:{status}:{}", at.to_rfc3339())
+    });
     e.job_status = job_status;
     e.outcome = outcome;
     if outcome == Outcome::Failure {
@@ -191,6 +205,9 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     e.shots = shots(record);
     e.queue_seconds = seconds_between(ts("created").or(Some(created)), running);
     e.qpu_seconds = [
+        // Current metrics (`GET /jobs/{id}/metrics`, and workloads): the charged QPU time.
+        "usage.qpu_charge_time_seconds",
+        "metrics.usage.qpu_charge_time_seconds",
         "usage.quantum_seconds",
         "metrics.usage.quantum_seconds",
         "usage.seconds",
@@ -200,7 +217,8 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         "metrics.bss.seconds",
     ]
     .iter()
-    .find_map(|p| float(record, p));
+    .find_map(|p| float(record, p))
+    .filter(|_| !usage_pending);
     apply_instance(&mut e, first_text(record, &["crn", "instance"]).as_deref());
     if e.project.is_none()
         && let (Some(h), Some(g), Some(p)) = (
@@ -606,6 +624,35 @@ mod tests {
         let estimator = r#"{"version":2,"pubs":[["q","ZZ",[0.1,0.2]]]}"#;
         assert_eq!(job("estimator", estimator), None);
         assert_eq!(job("sampler", r#"{"shots":4000}"#), Some(4_000));
+    }
+
+    #[test]
+    fn the_charged_qpu_time_of_current_metrics_counts_once_settled() {
+        // qiskit-ibm-runtime's RuntimeJobV2.usage() reads `usage.qpu_charge_time_seconds`
+        // and treats it as final only when `usage.status` is no longer `pending`.
+        let job = |usage: &str| {
+            normalize_as(
+                "ibm_quantum",
+                &format!(
+                    r#"{{"id":"d2chg0001","backend":"ibm_fez","state":{{"status":"Completed"}},"status":"Completed","created":"2026-09-12T10:00:00Z","program":{{"id":"sampler"}},"user_id":"IBMid-1","metrics":{{"timestamps":{{"created":"2026-09-12T10:00:00Z","running":"2026-09-12T10:00:05Z","finished":"2026-09-12T10:00:15Z"}},"usage":{usage},"qiskit_version":"2.3.0"}}}}"#
+                ),
+            )
+        };
+        let settled = job(r#"{"qpu_charge_time_seconds":20,"status":"complete"}"#);
+        assert_eq!(settled.qpu_seconds, Some(20.0));
+        assert_eq!(settled.queue_seconds, Some(5.0));
+        assert_eq!(settled.time, ts("2026-09-12T10:00:15Z"));
+        assert_eq!(
+            settled.source_id.as_deref(),
+            Some("d2chg0001:Completed:2026-09-12T10:00:15+00:00")
+        );
+        let pending = job(r#"{"qpu_charge_time_seconds":4,"status":"pending"}"#);
+        assert_eq!(pending.qpu_seconds, None);
+        assert_eq!(pending.outcome, Outcome::Success);
+        assert_eq!(
+            pending.source_id.as_deref(),
+            Some("d2chg0001:Completed:2026-09-12T10:00:15+00:00:usage-pending")
+        );
     }
 
     #[test]

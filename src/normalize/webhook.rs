@@ -7,7 +7,8 @@
 //! strict: a field of the wrong type, an unknown enum value, a malformed time or
 //! IP address, or a field the schema does not define is an error naming the field,
 //! so a producer's bug reaches quarantine with a reason instead of becoming a
-//! half-empty event. JSON `null` counts as absent for the optional fields.
+//! half-empty event. JSON `null` counts as absent for the optional fields, and so
+//! does blank text (`" "`), which the JSON Schema's `minLength: 1` lets through.
 
 use std::net::IpAddr;
 
@@ -205,9 +206,11 @@ impl<'a> Reader<'a> {
     fn string(&self, field: &str) -> Result<Option<String>, NormalizeError> {
         match self.value(field) {
             None => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Err(NormalizeError::new(format!(
+            Some(Value::String(s)) if s.is_empty() => Err(NormalizeError::new(format!(
                 "field `{field}` must not be empty"
             ))),
+            // Blank text passes the published schema (`minLength: 1`) and says nothing.
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
             Some(other) => Err(type_error(field, "a string", other)),
         }
@@ -246,18 +249,24 @@ impl<'a> Reader<'a> {
     fn strings(&self, field: &str) -> Result<Vec<String>, NormalizeError> {
         match self.value(field) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-                    other => Err(type_error(
-                        &format!("{field}[{i}]"),
-                        "a non-empty string",
-                        other,
-                    )),
-                })
-                .collect(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, v) in items.iter().enumerate() {
+                    match v {
+                        // Schema-valid (`minLength: 1`) but names no role.
+                        Value::String(s) if !s.is_empty() && s.trim().is_empty() => {}
+                        Value::String(s) if !s.is_empty() => out.push(s.trim().to_string()),
+                        other => {
+                            return Err(type_error(
+                                &format!("{field}[{i}]"),
+                                "a non-empty string",
+                                other,
+                            ));
+                        }
+                    }
+                }
+                Ok(out)
+            }
             Some(other) => Err(type_error(field, "an array of strings", other)),
         }
     }
@@ -564,6 +573,24 @@ mod tests {
                 .expect_err("not an object")
                 .0,
             "a qtrail.job_event must be a JSON object"
+        );
+    }
+
+    #[test]
+    fn blank_text_the_schema_accepts_is_absent_not_an_error() {
+        // `minLength: 1` in webhook-job-event.schema.json: " " is valid there.
+        let mut v = minimal();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("message".into(), json!(" "));
+            o.insert("roles".into(), json!(["researcher", "  "]));
+        }
+        let e = Webhook.normalize(&from_serde(v)).expect("schema-valid");
+        assert_eq!(e.message, None);
+        assert_eq!(e.roles, vec!["researcher".to_string()]);
+        assert_eq!(err(json!({"message": ""})), "field `message` must not be empty");
+        assert_eq!(
+            err(json!({"roles": [""]})),
+            "field `roles[0]` must be a non-empty string, got \"\""
         );
     }
 

@@ -24,7 +24,8 @@
 //!
 //! Human or service ([`user_kind`]), first rule that applies:
 //! 1. `invokedBy` present, or type `AWSService` → service.
-//! 2. a sign-in event (only a person signs in to the console) → human.
+//! 2. a sign-in event (only a person signs in to the console), or a call made with a
+//!    console session's credentials (`sessionCredentialFromConsole`) → human.
 //! 3. type `Root`, `IAMUser`, `IdentityCenterUser`, `SAMLUser` → human.
 //! 4. an assumed role whose role is an IAM Identity Center role (`AWSReservedSSO_*`)
 //!    or whose session name is an e-mail address → human.
@@ -198,6 +199,11 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     e.mfa = ua.mfa;
     if ua.invoked_by.is_some() && e.src_ip.is_none() {
         e.client = Client::Service;
+    } else if ua.kind_hints.console_session
+        && matches!(e.client, Client::Browser | Client::Unknown)
+    {
+        // The console's calls carry the browser's user agent, or none AWS names.
+        e.client = Client::Console;
     }
 
     // Outcome from the error fields; families refine it.
@@ -341,6 +347,8 @@ struct KindHints {
     session_name: Option<String>,
     invoked_by: bool,
     identity_provider: Option<String>,
+    /// `sessionCredentialFromConsole`: the credentials are a console session's.
+    console_session: bool,
 }
 
 /// Maps `userIdentity`. user: the IAM/root/Identity Center user name; for an assumed
@@ -473,6 +481,7 @@ fn actor(v: &Value) -> Actor {
         invoked_by: invoked_by.is_some() && !console,
         identity_provider: text(ui, "identityProvider")
             .or_else(|| text(ui, "sessionContext.webIdFederationData.federatedProvider")),
+        console_session: boolean(v, "sessionCredentialFromConsole") == Some(true),
     };
     a
 }
@@ -553,8 +562,9 @@ fn user_kind(h: &KindHints, signin: bool, client: Client) -> UserKind {
     if h.invoked_by || h.identity_type == "AWSService" {
         return UserKind::Service;
     }
-    // Only a person signs in to the console, whatever the role's name suggests.
-    if signin {
+    // Only a person signs in to the console, and only a person works in a console
+    // session, whatever the role's name suggests.
+    if signin || h.console_session {
         return UserKind::Human;
     }
     match h.identity_type.as_str() {
@@ -1237,6 +1247,33 @@ mod tests {
         );
         assert_eq!(e.user.as_deref(), Some("arn:aws:iam::123456789012:root"));
         assert_eq!(e.user_kind, UserKind::Human);
+    }
+
+    #[test]
+    fn a_call_with_a_console_sessions_credentials_is_a_person_in_the_console() {
+        // AWS marks such calls with `sessionCredentialFromConsole` (CloudTrail record
+        // contents); the role and session names here say nothing about a person.
+        let rec = |marker: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","userIdentity":{{"type":"AssumedRole","principalId":"AROAEXAMPLE:deploy-admin","arn":"arn:aws:sts::123456789012:assumed-role/deploy-role/deploy-admin","accountId":"123456789012","accessKeyId":"ASIAEXAMPLE1","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::123456789012:role/deploy-role","accountId":"123456789012","userName":"deploy-role"}},"attributes":{{"creationDate":"2024-06-01T11:00:00Z","mfaAuthenticated":"false"}}}}}},"eventTime":"2024-06-01T12:02:00Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.11","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15","requestParameters":{{"secretId":"prod/db"}},"responseElements":null,"requestID":"q3","eventID":"e3","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"secretsmanager.us-east-1.amazonaws.com"}}{marker}}}"#
+            )
+        };
+        let e = normalize_as("cloudtrail", &rec(r#","sessionCredentialFromConsole":"true""#));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.client, Client::Console);
+        assert_eq!(
+            (e.class, e.action.as_str(), e.outcome),
+            (Class::SecretAccess, "read", Outcome::Success)
+        );
+        assert_eq!(
+            e.user.as_deref(),
+            Some("arn:aws:sts::123456789012:assumed-role/deploy-role/deploy-admin")
+        );
+        assert_eq!(e.src_ip.as_deref(), Some("203.0.113.11"));
+        // Without the marker the same call reads as a deploy workload in a browser.
+        let e = normalize_as("cloudtrail", &rec(""));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.client, Client::Browser);
     }
 
     #[test]

@@ -214,7 +214,9 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     let signin = svc == "signin.amazonaws.com";
     match svc {
         "signin.amazonaws.com" => signin_event(v, &name, &mut e),
-        "sso.amazonaws.com" | "sso-oauth.amazonaws.com" if sso_event(&name, &mut e) => {}
+        "sso.amazonaws.com" | "sso-oauth.amazonaws.com" if sso_event(v, &name, &mut e) => {}
+        "sso-directory.amazonaws.com" | "identitystore.amazonaws.com"
+            if directory_membership(v, &name, &mut e) => {}
         "secretsmanager.amazonaws.com" => secrets_manager(v, &name, &mut e),
         "ssm.amazonaws.com" if ssm_secure_read(v, &name, &mut e) => {}
         "kms.amazonaws.com" if name == "Decrypt" => {
@@ -674,16 +676,55 @@ fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     );
 }
 
-/// IAM Identity Center portal and OIDC events; returns whether the event was mapped.
-fn sso_event(name: &str, e: &mut NormalizedEvent) -> bool {
+/// IAM Identity Center portal, OIDC and account-assignment events; returns whether
+/// the event was mapped.
+fn sso_event(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
     let (class, action) = match name {
         "Authenticate" | "Federate" => (Class::Authentication, "login"),
         "Logout" => (Class::Authentication, "logout"),
         "CreateToken" | "CreateTokenWithIAM" | "GetRoleCredentials" => (Class::Token, "issue"),
+        // A permission set given to (or taken from) a user or group on an account:
+        // Identity Center's role grant.
+        "CreateAccountAssignment" | "DeleteAccountAssignment" => {
+            e.target_user = text(v, "requestParameters.principalId");
+            e.target_role = text(v, "requestParameters.permissionSetArn");
+            e.resource = text(v, "requestParameters.targetId");
+            if let (Some(kind), Some(target)) = (
+                text(v, "requestParameters.principalType"),
+                text(v, "requestParameters.targetType"),
+            ) {
+                e.message = Some(format!("permission set for a {kind} on {target}"));
+            }
+            let grant = name == "CreateAccountAssignment";
+            (Class::RoleChange, if grant { "assign" } else { "unassign" })
+        }
         _ => return false,
     };
     e.class = class;
     e.action = action.to_string();
+    true
+}
+
+/// Identity Center directory group membership (`sso-directory` AddMemberToGroup and
+/// RemoveMemberFromGroup, `identitystore` CreateGroupMembership and
+/// DeleteGroupMembership); returns whether the event was mapped.
+fn directory_membership(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
+    let action = match name {
+        "AddMemberToGroup" | "CreateGroupMembership" => "assign",
+        "RemoveMemberFromGroup" | "DeleteGroupMembership" => "unassign",
+        _ => return false,
+    };
+    e.class = Class::RoleChange;
+    e.action = action.to_string();
+    e.target_role = text(v, "requestParameters.groupId");
+    e.target_user = first_text(
+        v,
+        &[
+            "requestParameters.member.memberId",
+            "requestParameters.memberId.userId",
+        ],
+    );
+    e.resource = e.target_role.clone();
     true
 }
 
@@ -1274,6 +1315,81 @@ mod tests {
         let e = normalize_as("cloudtrail", &rec(""));
         assert_eq!(e.user_kind, UserKind::Service);
         assert_eq!(e.client, Client::Browser);
+    }
+
+    #[test]
+    fn identity_center_account_assignments_and_group_memberships_are_role_changes() {
+        // Shapes as Identity Center logs them (sso CreateAccountAssignment /
+        // DeleteAccountAssignment, sso-directory AddMemberToGroup).
+        let rec = |source: &str, name: &str, params: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","userIdentity":{{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEROOT","sessionContext":{{"sessionIssuer":{{}},"webIdFederationData":{{}},"attributes":{{"creationDate":"2023-04-25T19:02:24Z","mfaAuthenticated":"true"}}}}}},"eventTime":"2023-04-25T19:24:49Z","eventSource":"{source}","eventName":"{name}","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.20","userAgent":"AWS Internal","requestParameters":{params},"requestID":"r-{name}","eventID":"e-{name}","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management","sessionCredentialFromConsole":"true"}}"#
+            )
+        };
+        let assignment = r#"{"instanceArn":"arn:aws:sso:::instance/ssoins-72233af8ea2d1f14","targetId":"444455556666","targetType":"AWS_ACCOUNT","permissionSetArn":"arn:aws:sso:::permissionSet/ssoins-72233af8ea2d1f14/ps-ae5d1fa1f80b684e","principalType":"GROUP","principalId":"34887428-4081-7042-c3c6-928d413009e7"}"#;
+        let granted = normalize_as(
+            "cloudtrail",
+            &rec("sso.amazonaws.com", "CreateAccountAssignment", assignment),
+        );
+        assert_eq!(
+            (granted.class, granted.action.as_str(), granted.outcome),
+            (Class::RoleChange, "assign", Outcome::Success)
+        );
+        assert_eq!(
+            granted.target_user.as_deref(),
+            Some("34887428-4081-7042-c3c6-928d413009e7")
+        );
+        assert_eq!(
+            granted.target_role.as_deref(),
+            Some("arn:aws:sso:::permissionSet/ssoins-72233af8ea2d1f14/ps-ae5d1fa1f80b684e")
+        );
+        assert_eq!(granted.resource.as_deref(), Some("444455556666"));
+        assert_eq!(
+            granted.message.as_deref(),
+            Some("permission set for a GROUP on AWS_ACCOUNT")
+        );
+        assert_eq!(granted.user.as_deref(), Some("arn:aws:iam::111122223333:root"));
+        assert_eq!(granted.user_kind, UserKind::Human);
+        let removed = normalize_as(
+            "cloudtrail",
+            &rec("sso.amazonaws.com", "DeleteAccountAssignment", assignment),
+        );
+        assert_eq!(
+            (removed.class, removed.action.as_str()),
+            (Class::RoleChange, "unassign")
+        );
+        let member = normalize_as(
+            "cloudtrail",
+            &rec(
+                "sso-directory.amazonaws.com",
+                "AddMemberToGroup",
+                r#"{"identityStoreId":"d-906791299c","groupId":"34887428-4081-7042-c3c6-928d413009e7","member":{"memberId":"94e80458-9021-70ea-08fa-c3a10a1d8a92"}}"#,
+            ),
+        );
+        assert_eq!(
+            (member.class, member.action.as_str()),
+            (Class::RoleChange, "assign")
+        );
+        assert_eq!(
+            member.target_user.as_deref(),
+            Some("94e80458-9021-70ea-08fa-c3a10a1d8a92")
+        );
+        assert_eq!(
+            member.target_role.as_deref(),
+            Some("34887428-4081-7042-c3c6-928d413009e7")
+        );
+        let api = normalize_as(
+            "cloudtrail",
+            &rec(
+                "identitystore.amazonaws.com",
+                "CreateGroupMembership",
+                r#"{"identityStoreId":"d-906791299c","groupId":"g-1","memberId":{"userId":"u-1"}}"#,
+            ),
+        );
+        assert_eq!(
+            (api.action.as_str(), api.target_user.as_deref(), api.target_role.as_deref()),
+            ("assign", Some("u-1"), Some("g-1"))
+        );
     }
 
     #[test]

@@ -200,9 +200,11 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     if ua.invoked_by.is_some() && e.src_ip.is_none() {
         e.client = Client::Service;
     } else if ua.kind_hints.console_session
-        && matches!(e.client, Client::Browser | Client::Unknown)
+        && (matches!(e.client, Client::Browser | Client::Unknown)
+            || (e.client == Client::Service && e.src_ip.is_some()))
     {
-        // The console's calls carry the browser's user agent, or none AWS names.
+        // The console's calls carry the browser's user agent, `AWS Internal` when
+        // the console's back end makes them from the person's address, or none.
         e.client = Client::Console;
     }
 
@@ -1350,6 +1352,8 @@ mod tests {
         );
         assert_eq!(granted.user.as_deref(), Some("arn:aws:iam::111122223333:root"));
         assert_eq!(granted.user_kind, UserKind::Human);
+        // `AWS Internal` from the person's address in a console session: the console.
+        assert_eq!(granted.client, Client::Console);
         let removed = normalize_as(
             "cloudtrail",
             &rec("sso.amazonaws.com", "DeleteAccountAssignment", assignment),

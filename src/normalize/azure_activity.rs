@@ -724,6 +724,20 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_legacy_claims_column_does_not_hide_claims_d() {
+        // The AzureActivity table keeps the string `Claims` beside the dynamic
+        // `Claims_d`; "{}" in the first must not stop the claims being read.
+        let row = r#"{"TenantId":"ws-guid","SourceSystem":"Azure","CallerIpAddress":"203.0.113.91","CategoryValue":"Administrative","CorrelationId":"corr-3","Authorization_d":{"action":"Microsoft.KeyVault/vaults/write","scope":"/subscriptions/aaaa1111/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1"},"Claims":"{}","Claims_d":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"ops@contoso.com","http://schemas.microsoft.com/identity/claims/objectidentifier":"ops-oid","http://schemas.microsoft.com/claims/authnmethodsreferences":"pwd,mfa"},"OperationNameValue":"MICROSOFT.KEYVAULT/VAULTS/WRITE","Caller":"ops@contoso.com","EventDataId":"ed-3","ResourceProviderValue":"MICROSOFT.KEYVAULT","ActivityStatusValue":"Success","TimeGenerated":"2024-09-01T08:10:00Z","SubscriptionId":"aaaa1111","_ResourceId":"/subscriptions/aaaa1111/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv1","Type":"AzureActivity"}"#;
+        let ev = normalize_as("azure_activity", row);
+        assert_eq!(ev.user.as_deref(), Some("ops@contoso.com"));
+        assert_eq!(ev.user_id.as_deref(), Some("ops-oid"));
+        assert_eq!(ev.user_kind, UserKind::Human);
+        assert_eq!(ev.mfa, Some(true));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.91"));
+        assert_eq!(ev.outcome, Outcome::Success);
+    }
+
+    #[test]
     fn classification_table() {
         let c = |op: &str| {
             let r = classify(op, "");

@@ -24,7 +24,8 @@
 //!
 //! Human or service ([`user_kind`]), first rule that applies:
 //! 1. `invokedBy` present, or type `AWSService` → service.
-//! 2. a sign-in event (only a person signs in to the console) → human.
+//! 2. a sign-in event (only a person signs in to the console), or a call made with a
+//!    console session's credentials (`sessionCredentialFromConsole`) → human.
 //! 3. type `Root`, `IAMUser`, `IdentityCenterUser`, `SAMLUser` → human.
 //! 4. an assumed role whose role is an IAM Identity Center role (`AWSReservedSSO_*`)
 //!    or whose session name is an e-mail address → human.
@@ -199,6 +200,13 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     e.mfa = ua.mfa;
     if ua.invoked_by.is_some() && e.src_ip.is_none() {
         e.client = Client::Service;
+    } else if ua.kind_hints.console_session
+        && (matches!(e.client, Client::Browser | Client::Unknown)
+            || (e.client == Client::Service && e.src_ip.is_some()))
+    {
+        // The console's calls carry the browser's user agent, `AWS Internal` when
+        // the console's back end makes them from the person's address, or none.
+        e.client = Client::Console;
     }
 
     // Outcome from the error fields; families refine it.
@@ -209,7 +217,9 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
     let signin = svc == "signin.amazonaws.com";
     match svc {
         "signin.amazonaws.com" => signin_event(v, &name, &mut e),
-        "sso.amazonaws.com" | "sso-oauth.amazonaws.com" if sso_event(&name, &mut e) => {}
+        "sso.amazonaws.com" | "sso-oauth.amazonaws.com" if sso_event(v, &name, &mut e) => {}
+        "sso-directory.amazonaws.com" | "identitystore.amazonaws.com"
+            if directory_membership(v, &name, &mut e) => {}
         "secretsmanager.amazonaws.com" => secrets_manager(v, &name, &mut e),
         "ssm.amazonaws.com" if ssm_secure_read(v, &name, &mut e) => {}
         "kms.amazonaws.com" if name == "Decrypt" => {
@@ -342,6 +352,8 @@ struct KindHints {
     session_name: Option<String>,
     invoked_by: bool,
     identity_provider: Option<String>,
+    /// `sessionCredentialFromConsole`: the credentials are a console session's.
+    console_session: bool,
 }
 
 /// Maps `userIdentity`. user: the IAM/root/Identity Center user name; for an assumed
@@ -474,6 +486,7 @@ fn actor(v: &Value) -> Actor {
         invoked_by: invoked_by.is_some() && !console,
         identity_provider: text(ui, "identityProvider")
             .or_else(|| text(ui, "sessionContext.webIdFederationData.federatedProvider")),
+        console_session: boolean(v, "sessionCredentialFromConsole") == Some(true),
     };
     a
 }
@@ -554,8 +567,9 @@ fn user_kind(h: &KindHints, signin: bool, client: Client) -> UserKind {
     if h.invoked_by || h.identity_type == "AWSService" {
         return UserKind::Service;
     }
-    // Only a person signs in to the console, whatever the role's name suggests.
-    if signin {
+    // Only a person signs in to the console, and only a person works in a console
+    // session, whatever the role's name suggests.
+    if signin || h.console_session {
         return UserKind::Human;
     }
     match h.identity_type.as_str() {
@@ -665,16 +679,55 @@ fn signin_event(v: &Value, name: &str, e: &mut NormalizedEvent) {
     );
 }
 
-/// IAM Identity Center portal and OIDC events; returns whether the event was mapped.
-fn sso_event(name: &str, e: &mut NormalizedEvent) -> bool {
+/// IAM Identity Center portal, OIDC and account-assignment events; returns whether
+/// the event was mapped.
+fn sso_event(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
     let (class, action) = match name {
         "Authenticate" | "Federate" => (Class::Authentication, "login"),
         "Logout" => (Class::Authentication, "logout"),
         "CreateToken" | "CreateTokenWithIAM" | "GetRoleCredentials" => (Class::Token, "issue"),
+        // A permission set given to (or taken from) a user or group on an account:
+        // Identity Center's role grant.
+        "CreateAccountAssignment" | "DeleteAccountAssignment" => {
+            e.target_user = text(v, "requestParameters.principalId");
+            e.target_role = text(v, "requestParameters.permissionSetArn");
+            e.resource = text(v, "requestParameters.targetId");
+            if let (Some(kind), Some(target)) = (
+                text(v, "requestParameters.principalType"),
+                text(v, "requestParameters.targetType"),
+            ) {
+                e.message = Some(format!("permission set for a {kind} on {target}"));
+            }
+            let grant = name == "CreateAccountAssignment";
+            (Class::RoleChange, if grant { "assign" } else { "unassign" })
+        }
         _ => return false,
     };
     e.class = class;
     e.action = action.to_string();
+    true
+}
+
+/// Identity Center directory group membership (`sso-directory` AddMemberToGroup and
+/// RemoveMemberFromGroup, `identitystore` CreateGroupMembership and
+/// DeleteGroupMembership); returns whether the event was mapped.
+fn directory_membership(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
+    let action = match name {
+        "AddMemberToGroup" | "CreateGroupMembership" => "assign",
+        "RemoveMemberFromGroup" | "DeleteGroupMembership" => "unassign",
+        _ => return false,
+    };
+    e.class = Class::RoleChange;
+    e.action = action.to_string();
+    e.target_role = text(v, "requestParameters.groupId");
+    e.target_user = first_text(
+        v,
+        &[
+            "requestParameters.member.memberId",
+            "requestParameters.memberId.userId",
+        ],
+    );
+    e.resource = e.target_role.clone();
     true
 }
 
@@ -1273,6 +1326,110 @@ mod tests {
         );
         assert_eq!(e.user.as_deref(), Some("arn:aws:iam::123456789012:root"));
         assert_eq!(e.user_kind, UserKind::Human);
+    }
+
+    #[test]
+    fn a_call_with_a_console_sessions_credentials_is_a_person_in_the_console() {
+        // AWS marks such calls with `sessionCredentialFromConsole` (CloudTrail record
+        // contents); the role and session names here say nothing about a person.
+        let rec = |marker: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","userIdentity":{{"type":"AssumedRole","principalId":"AROAEXAMPLE:deploy-admin","arn":"arn:aws:sts::123456789012:assumed-role/deploy-role/deploy-admin","accountId":"123456789012","accessKeyId":"ASIAEXAMPLE1","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::123456789012:role/deploy-role","accountId":"123456789012","userName":"deploy-role"}},"attributes":{{"creationDate":"2024-06-01T11:00:00Z","mfaAuthenticated":"false"}}}}}},"eventTime":"2024-06-01T12:02:00Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.11","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15","requestParameters":{{"secretId":"prod/db"}},"responseElements":null,"requestID":"q3","eventID":"e3","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"secretsmanager.us-east-1.amazonaws.com"}}{marker}}}"#
+            )
+        };
+        let e = normalize_as("cloudtrail", &rec(r#","sessionCredentialFromConsole":"true""#));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.client, Client::Console);
+        assert_eq!(
+            (e.class, e.action.as_str(), e.outcome),
+            (Class::SecretAccess, "read", Outcome::Success)
+        );
+        assert_eq!(
+            e.user.as_deref(),
+            Some("arn:aws:sts::123456789012:assumed-role/deploy-role/deploy-admin")
+        );
+        assert_eq!(e.src_ip.as_deref(), Some("203.0.113.11"));
+        // Without the marker the same call reads as a deploy workload in a browser.
+        let e = normalize_as("cloudtrail", &rec(""));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.client, Client::Browser);
+    }
+
+    #[test]
+    fn identity_center_account_assignments_and_group_memberships_are_role_changes() {
+        // Shapes as Identity Center logs them (sso CreateAccountAssignment /
+        // DeleteAccountAssignment, sso-directory AddMemberToGroup).
+        let rec = |source: &str, name: &str, params: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","userIdentity":{{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEROOT","sessionContext":{{"sessionIssuer":{{}},"webIdFederationData":{{}},"attributes":{{"creationDate":"2023-04-25T19:02:24Z","mfaAuthenticated":"true"}}}}}},"eventTime":"2023-04-25T19:24:49Z","eventSource":"{source}","eventName":"{name}","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.20","userAgent":"AWS Internal","requestParameters":{params},"requestID":"r-{name}","eventID":"e-{name}","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management","sessionCredentialFromConsole":"true"}}"#
+            )
+        };
+        let assignment = r#"{"instanceArn":"arn:aws:sso:::instance/ssoins-72233af8ea2d1f14","targetId":"444455556666","targetType":"AWS_ACCOUNT","permissionSetArn":"arn:aws:sso:::permissionSet/ssoins-72233af8ea2d1f14/ps-ae5d1fa1f80b684e","principalType":"GROUP","principalId":"34887428-4081-7042-c3c6-928d413009e7"}"#;
+        let granted = normalize_as(
+            "cloudtrail",
+            &rec("sso.amazonaws.com", "CreateAccountAssignment", assignment),
+        );
+        assert_eq!(
+            (granted.class, granted.action.as_str(), granted.outcome),
+            (Class::RoleChange, "assign", Outcome::Success)
+        );
+        assert_eq!(
+            granted.target_user.as_deref(),
+            Some("34887428-4081-7042-c3c6-928d413009e7")
+        );
+        assert_eq!(
+            granted.target_role.as_deref(),
+            Some("arn:aws:sso:::permissionSet/ssoins-72233af8ea2d1f14/ps-ae5d1fa1f80b684e")
+        );
+        assert_eq!(granted.resource.as_deref(), Some("444455556666"));
+        assert_eq!(
+            granted.message.as_deref(),
+            Some("permission set for a GROUP on AWS_ACCOUNT")
+        );
+        assert_eq!(granted.user.as_deref(), Some("arn:aws:iam::111122223333:root"));
+        assert_eq!(granted.user_kind, UserKind::Human);
+        // `AWS Internal` from the person's address in a console session: the console.
+        assert_eq!(granted.client, Client::Console);
+        let removed = normalize_as(
+            "cloudtrail",
+            &rec("sso.amazonaws.com", "DeleteAccountAssignment", assignment),
+        );
+        assert_eq!(
+            (removed.class, removed.action.as_str()),
+            (Class::RoleChange, "unassign")
+        );
+        let member = normalize_as(
+            "cloudtrail",
+            &rec(
+                "sso-directory.amazonaws.com",
+                "AddMemberToGroup",
+                r#"{"identityStoreId":"d-906791299c","groupId":"34887428-4081-7042-c3c6-928d413009e7","member":{"memberId":"94e80458-9021-70ea-08fa-c3a10a1d8a92"}}"#,
+            ),
+        );
+        assert_eq!(
+            (member.class, member.action.as_str()),
+            (Class::RoleChange, "assign")
+        );
+        assert_eq!(
+            member.target_user.as_deref(),
+            Some("94e80458-9021-70ea-08fa-c3a10a1d8a92")
+        );
+        assert_eq!(
+            member.target_role.as_deref(),
+            Some("34887428-4081-7042-c3c6-928d413009e7")
+        );
+        let api = normalize_as(
+            "cloudtrail",
+            &rec(
+                "identitystore.amazonaws.com",
+                "CreateGroupMembership",
+                r#"{"identityStoreId":"d-906791299c","groupId":"g-1","memberId":{"userId":"u-1"}}"#,
+            ),
+        );
+        assert_eq!(
+            (api.action.as_str(), api.target_user.as_deref(), api.target_role.as_deref()),
+            ("assign", Some("u-1"), Some("g-1"))
+        );
     }
 
     #[test]

@@ -398,13 +398,17 @@ impl<'a> Claims<'a> {
             "Claims_d",
             "Claims",
         ] {
+            // An empty one (Log Analytics' legacy `Claims` column holds "{}" beside
+            // `Claims_d`) names nobody: the next layout may.
             match get(record, path) {
-                Some(Value::Object(m)) => {
+                Some(Value::Object(m)) if !m.is_empty() => {
                     map.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
                     break;
                 }
                 Some(Value::String(s)) => {
-                    if let Ok(Value::Object(m)) = parse_owned(s) {
+                    if let Ok(Value::Object(m)) = parse_owned(s)
+                        && !m.is_empty()
+                    {
                         // One insert at a time: each parsed ('static) entry shortens to
                         // the record's lifetime, which `extend` would not allow.
                         for (k, v) in *m {

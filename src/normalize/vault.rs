@@ -47,7 +47,7 @@ impl Format for Vault {
         };
         let typed = matches!(
             obj.get("type").and_then(|v| v.as_str()),
-            Some("request" | "response")
+            Some("request" | "response" | "kmip-request" | "kmip-response")
         );
         typed
             && ["request", "response", "auth"]
@@ -58,6 +58,11 @@ impl Format for Vault {
     fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         let time = require_time(record, "time")?;
         let entry_type = require_text(record, "type")?.to_ascii_lowercase();
+        if let Some(kind) = entry_type.strip_prefix("kmip-")
+            && (kind == "request" || kind == "response")
+        {
+            return Ok(kmip(record, time, kind == "response"));
+        }
         if entry_type != "request" && entry_type != "response" {
             return Err(NormalizeError::new(format!(
                 "field `type` is `{entry_type}`, expected `request` or `response`"
@@ -183,7 +188,7 @@ impl Format for Vault {
             ev.message = Some("acted with a root token".to_string());
         }
 
-        ev.src_ip = text(record, "request.remote_address");
+        ev.src_ip = text(record, "request.remote_address").map(|a| without_port(&a));
         ev.user_agent = header(record, "user-agent");
         if let Some(ua) = &ev.user_agent {
             ev.client = client_from_user_agent(ua);
@@ -627,6 +632,45 @@ fn header(record: &Value, name: &str) -> Option<String> {
     (!s.is_empty() && !s.starts_with("hmac-sha256:")).then(|| s.to_string())
 }
 
+/// An address as Vault writes it, without the port some entries append
+/// (`192.0.2.10:36776`, `[2001:db8::10]:36778`).
+fn without_port(address: &str) -> String {
+    address
+        .parse::<std::net::SocketAddr>()
+        .map_or_else(|_| address.to_string(), |a| a.ip().to_string())
+}
+
+/// A KMIP secrets engine entry (Vault Enterprise, `type` `kmip-request` or
+/// `kmip-response`): no token, the client known by its TLS certificate's serial
+/// number. The operation and its result are KMIP TTLV under `request.data` and
+/// `response.data`, which are fingerprinted before this runs (a Get answers with
+/// key material): the entry is kept as KMIP activity of that client.
+fn kmip(
+    record: &Value,
+    time: chrono::DateTime<chrono::Utc>,
+    is_response: bool,
+) -> NormalizedEvent {
+    let mut ev = NormalizedEvent::new(Source::Vault, time, Class::ApiActivity, "unknown");
+    ev.operation = Some(if is_response { "kmip-response" } else { "kmip-request" }.to_string());
+    ev.service = Some("kmip".to_string());
+    ev.resource = text(record, "request.mount_point").or_else(|| text(record, "request.path"));
+    // KMIP clients are programs holding a certificate issued to a KMIP role.
+    let serial = text(record, "request.client_certificate_serial_number");
+    ev.user_kind = UserKind::Service;
+    ev.user_id.clone_from(&serial);
+    ev.token_id = serial;
+    ev.src_ip = text(record, "request.remote_address").map(|a| without_port(&a));
+    ev.tenant = text(record, "request.namespace.path")
+        .map(|p| p.trim_matches('/').to_string())
+        .filter(|p| !p.is_empty())
+        .or_else(|| text(record, "request.namespace.id"));
+    if let Some(e) = text(record, "error") {
+        ev.outcome = Outcome::Failure;
+        ev.reason = Some(squash(&e));
+    }
+    ev
+}
+
 /// Outcome and reason of an entry.
 fn outcome(record: &Value, is_response: bool) -> (Outcome, Option<String>) {
     let error = text(record, "error").or_else(|| text(record, "response.error"));
@@ -1049,6 +1093,32 @@ mod tests {
             c("sys/mfa/validate", "update", Some("system")),
             (Class::Authentication, "mfa")
         );
+    }
+
+    #[test]
+    fn kmip_entries_are_kept_with_the_client_certificate_and_address() {
+        // Vault Enterprise's KMIP engine logs `kmip-request` / `kmip-response`
+        // entries (as in elastic/integrations' hashicorp_vault audit test log).
+        let rec = serde_json::json!({"request": {"client_certificate_serial_number": "79311139933792246475030417908586135267121780670", "data": {"kmip_request": {"tag": "RequestMessage", "value": [{"tag": "BatchItem", "value": [{"tag": "Operation", "type": "Enumeration", "value": "0x0000000a"}]}]}}, "namespace": {"id": "root"}, "remote_address": "192.168.0.10:36776"}, "time": "2026-05-20T13:49:00.313915809Z", "type": "kmip-request"});
+        let ev = norm(&rec);
+        assert_eq!(ev.service.as_deref(), Some("kmip"));
+        assert_eq!(ev.operation.as_deref(), Some("kmip-request"));
+        assert_eq!(ev.class, Class::ApiActivity);
+        assert_eq!(ev.outcome, Outcome::Unknown);
+        assert_eq!(ev.src_ip.as_deref(), Some("192.168.0.10"));
+        assert_eq!(
+            ev.token_id.as_deref(),
+            Some("79311139933792246475030417908586135267121780670")
+        );
+        assert_eq!(ev.user_id, ev.token_id);
+        assert_eq!(ev.user_kind, UserKind::Service);
+        assert_eq!(ev.tenant.as_deref(), Some("root"));
+        assert_eq!(ev.time.to_rfc3339(), "2026-05-20T13:49:00.313915809+00:00");
+        let v6 = serde_json::json!({"request": {"namespace": {"id": "root"}, "remote_address": "[2001:db8::10]:36778"}, "response": {"data": {}}, "time": "2026-05-20T13:51:00.1Z", "type": "kmip-response"});
+        assert_eq!(norm(&v6).src_ip.as_deref(), Some("2001:db8::10"));
+        // Ordinary entries write the address alone, v6 ones too.
+        let plain = serde_json::json!({"time": "2026-05-20T13:51:00Z", "type": "request", "auth": {"token_type": "default"}, "request": {"id": "p", "operation": "read", "path": "sys/health", "remote_address": "2001:db8::1"}});
+        assert_eq!(norm(&plain).src_ip.as_deref(), Some("2001:db8::1"));
     }
 
     #[test]

@@ -205,14 +205,15 @@ impl Format for Okta {
         }
         // A token grant names its OAuth grant type: `refresh_token` redeemed a refresh
         // token (no credential presented); any other type issued a token afresh.
-        if e.class == Class::Token && et.contains(".token.grant") {
-            if let Some(grant) = text(r, "debugContext.debugData.grantType") {
-                e.action = if grant.eq_ignore_ascii_case("refresh_token") {
-                    "renew".to_string()
-                } else {
-                    "issue".to_string()
-                };
-            }
+        if e.class == Class::Token
+            && et.contains(".token.grant")
+            && let Some(grant) = text(r, "debugContext.debugData.grantType")
+        {
+            e.action = if grant.eq_ignore_ascii_case("refresh_token") {
+                "renew".to_string()
+            } else {
+                "issue".to_string()
+            };
         }
         let target_of = |kinds: &[&str]| {
             targets.iter().copied().find(|t| {

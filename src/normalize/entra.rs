@@ -381,6 +381,12 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         e.src_city = text(loc, "city");
         e.src_lat = float(loc, "geoCoordinates.latitude");
         e.src_lon = float(loc, "geoCoordinates.longitude");
+        // An address Entra could not place comes as 0,0 with no city or country:
+        // kept, it would put the sign-in off the coast of Africa.
+        if e.src_lat == Some(0.0) && e.src_lon == Some(0.0) {
+            e.src_lat = None;
+            e.src_lon = None;
+        }
     }
     if e.src_country.is_none() {
         // The diagnostic record's own `location` is the sign-in's country code.
@@ -970,6 +976,35 @@ mod tests {
             e.reason.as_deref(),
             Some("50058: Silent sign-in found no signed-in user")
         );
+    }
+
+    #[test]
+    fn an_address_entra_could_not_place_has_no_coordinates() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-04T04:59:49.2279838Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Sign-in activity","operationVersion":"1.0","category":"ManagedIdentitySignInLogs",
+                "tenantId":"t-1","resultType":"0","resultSignature":"None","durationMs":0,"Level":4,
+                "properties":{"id":"mi-1","createdDateTime":"2026-11-04T04:59:49.2279838+00:00","userId":null,
+                    "appId":"app-1","ipAddress":"","status":{"errorCode":0},
+                    "location":{"city":"","state":"","countryOrRegion":"","geoCoordinates":{"latitude":0.0,"longitude":0.0}},
+                    "conditionalAccessStatus":"notApplied","isInteractive":false,
+                    "resourceDisplayName":"Windows Azure Service Management API",
+                    "servicePrincipalName":"qjob-runner","servicePrincipalId":"sp-1","authenticationProtocol":"none"}}"#,
+        );
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.user.as_deref(), Some("qjob-runner"));
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!((e.src_ip.as_deref(), e.src_country.as_deref()), (None, None));
+        assert_eq!((e.src_lat, e.src_lon), (None, None));
+        // A real place keeps its coordinates, even on the equator.
+        let placed = normalize_as(
+            "entra",
+            r#"{"id":"g-1","createdDateTime":"2026-11-04T05:00:00Z","userPrincipalName":"ada@contoso.example",
+                "appDisplayName":"Azure Portal","ipAddress":"192.0.2.1","status":{"errorCode":0},
+                "location":{"city":"Quito","countryOrRegion":"EC","geoCoordinates":{"latitude":0.0,"longitude":-78.5}}}"#,
+        );
+        assert_eq!((placed.src_lat, placed.src_lon), (Some(0.0), Some(-78.5)));
     }
 
     #[test]

@@ -465,6 +465,17 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         }
         None => Outcome::Unknown,
     };
+    // How the sign-in failed beyond its code: for 500121 whether the user declined
+    // the prompt, let it time out or reported fraud, which push-fatigue rules read.
+    if e.outcome != Outcome::Success {
+        let detail = status
+            .as_deref()
+            .and_then(|s| text(s, "additionalDetails"))
+            .or_else(|| v.nested("mfaDetail").and_then(|m| text(&m, "authDetail")));
+        if let Some(d) = detail.filter(|d| !reasons.iter().any(|r| r.contains(d.as_str()))) {
+            reasons.push(d);
+        }
+    }
     e.message = failure_text.filter(|_| e.outcome != Outcome::Success);
 
     // MFA: a method was used, or MFA was required and the sign-in went through.
@@ -482,7 +493,8 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
                 .any(|d| text(d, "authenticationStepResultDetail").is_some_and(|t| said(&t)))
     };
     e.mfa = match v.text(&["authenticationRequirement"]).as_deref() {
-        _ if mfa_method.is_some() => Some(true),
+        // A method that was tried and refused (500121) is no MFA done.
+        _ if mfa_method.is_some() => (e.outcome == Outcome::Success).then_some(true),
         Some(r) if r.eq_ignore_ascii_case("multiFactorAuthentication") => {
             (e.outcome == Outcome::Success).then_some(true)
         }
@@ -975,6 +987,45 @@ mod tests {
         assert_eq!(
             e.reason.as_deref(),
             Some("50058: Silent sign-in found no signed-in user")
+        );
+    }
+
+    #[test]
+    fn a_declined_mfa_prompt_is_named_in_the_reason_and_is_no_mfa_done() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-04T08:20:00Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Sign-in activity","category":"SignInLogs","tenantId":"t-1","resultType":"500121",
+                "resultDescription":"Authentication failed during strong authentication request.","callerIpAddress":"192.0.2.78",
+                "properties":{"id":"mf-1","createdDateTime":"2026-11-04T08:20:00Z","userPrincipalName":"ada@contoso.example",
+                    "appDisplayName":"Office 365 Exchange Online","ipAddress":"192.0.2.78",
+                    "status":{"errorCode":500121,"failureReason":"Authentication failed during strong authentication request.",
+                        "additionalDetails":"MFA denied; user declined the authentication"},
+                    "mfaDetail":{"authMethod":"PhoneAppNotification","authDetail":"MFA denied; user declined the authentication"},
+                    "authenticationRequirement":"multiFactorAuthentication","isInteractive":true}}"#,
+        );
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(
+            e.reason.as_deref(),
+            Some(
+                "500121: Authentication failed during strong authentication request.; MFA denied; user declined the authentication"
+            )
+        );
+        assert_eq!(e.mfa, None, "the second factor was refused");
+        // A Log Analytics row carries the same in its Status column, as JSON text.
+        let row = normalize_as(
+            "entra",
+            r#"{"TimeGenerated":"2026-11-04T08:21:00Z","Type":"SigninLogs","OperationName":"Sign-in activity",
+                "ResultType":"500121","UserPrincipalName":"ada@contoso.example","IPAddress":"192.0.2.78","Id":"mf-2",
+                "AADTenantId":"t-1","AuthenticationRequirement":"multiFactorAuthentication",
+                "Status":"{\"errorCode\":500121,\"failureReason\":\"Authentication failed during strong authentication request.\",\"additionalDetails\":\"MFA denied; Phone App Reported Fraud\"}"}"#,
+        );
+        assert_eq!(row.outcome, Outcome::Failure);
+        assert_eq!(
+            row.reason.as_deref(),
+            Some(
+                "500121: Authentication failed during strong authentication request.; MFA denied; Phone App Reported Fraud"
+            )
         );
     }
 

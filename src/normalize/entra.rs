@@ -476,6 +476,20 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
             reasons.push(d);
         }
     }
+    // The Conditional Access policies that refused it (53003 names none of them).
+    if e.outcome != Outcome::Success {
+        let blocking: Vec<String> = items(
+            v.nested("appliedConditionalAccessPolicies")
+                .or_else(|| v.nested("ConditionalAccessPolicies")),
+        )
+        .iter()
+        .filter(|p| text(p, "result").is_some_and(|r| r.eq_ignore_ascii_case("failure")))
+        .filter_map(|p| text(p, "displayName"))
+        .collect();
+        if !blocking.is_empty() {
+            reasons.push(format!("conditional access: {}", blocking.join(", ")));
+        }
+    }
     e.message = failure_text.filter(|_| e.outcome != Outcome::Success);
 
     // MFA: a method was used, or MFA was required and the sign-in went through.
@@ -1132,7 +1146,9 @@ mod tests {
         assert_eq!(s.outcome, Outcome::Failure);
         assert_eq!(
             s.reason.as_deref(),
-            Some("53003: Access has been blocked by Conditional Access policies.")
+            Some(
+                "53003: Access has been blocked by Conditional Access policies.; conditional access: Block outside allowed countries"
+            )
         );
         assert_eq!(s.user.as_deref(), Some("grace.hopper@contoso.example"));
         assert_eq!(s.src_ip.as_deref(), Some("203.0.113.77"));

@@ -33,6 +33,11 @@
 //! - Risk (`riskLevelDuringSignIn` medium/high, `riskState` at risk / compromised,
 //!   `riskEventTypes`) is appended to `reason`.
 //!
+//! Graph activity logs (`MicrosoftGraphActivityLogs`, one HTTP request each): action
+//! from the method (GET read, DELETE delete, others write), caller `userId` (human)
+//! or `servicePrincipalId` (service), `signInActivityId` (the token's sign-in) →
+//! `token_id`, status ≥ 400 → failure.
+//!
 //! Audits: see [`classify_audit`]. `result` success → success, failure → failure,
 //! timeout and others → unknown.
 
@@ -162,6 +167,8 @@ impl Format for Entra {
         let view = View::new(record);
         if view.is_signin() {
             normalize_signin(&view)
+        } else if view.category().is_some_and(|c| c == "microsoftgraphactivitylogs") {
+            normalize_graph_activity(&view)
         } else {
             normalize_audit(&view)
         }
@@ -554,6 +561,63 @@ fn signin_risk(v: &View) -> Vec<String> {
         out.push(format!("riskEvents: {}", events.join(", ")));
     }
     out
+}
+
+/// A Microsoft Graph activity log record: one HTTP request to Graph, by a user
+/// (delegated token, `userId`) or an app (`servicePrincipalId`).
+fn normalize_graph_activity(v: &View) -> Result<NormalizedEvent, NormalizeError> {
+    let time = v.time(&["time", "TimeGenerated"])?;
+    let method = v
+        .text(&["requestMethod"])
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let action = match method.as_str() {
+        "GET" | "HEAD" => "read",
+        "DELETE" => "delete",
+        "" => "request",
+        _ => "write",
+    };
+    let mut e = NormalizedEvent::new(Source::Entra, time, Class::ApiActivity, action);
+    let uri = v.text(&["requestUri"]);
+    e.operation = Some(match uri.as_deref() {
+        Some(u) if !method.is_empty() => format!("{method} {}", u.split('?').next().unwrap_or(u)),
+        _ => "Microsoft Graph Activity".to_string(),
+    });
+    e.resource = uri;
+    e.service = Some("Microsoft Graph".to_string());
+    e.request_id = v.text(&["requestId", "correlationId"]);
+    e.source_id = e.request_id.clone();
+    e.tenant = v.tenant();
+    // A delegated token names its user; an app-only token only the app.
+    if let Some(user) = v.text(&["userId"]) {
+        e.user_kind = UserKind::Human;
+        e.user = Some(user.clone());
+        e.user_id = Some(user);
+    } else if let Some(sp) = v.text(&["servicePrincipalId", "appId"]) {
+        e.user_kind = UserKind::Service;
+        e.user = Some(sp.clone());
+        e.user_id = Some(sp);
+    }
+    // The sign-in's uniqueTokenIdentifier: which token made the call.
+    e.token_id = v.text(&["signInActivityId"]);
+    e.src_ip = v.text(&["ipAddress", "callerIpAddress"]);
+    e.user_agent = v.text(&["userAgent"]);
+    e.client = e
+        .user_agent
+        .as_deref()
+        .map_or(Client::Unknown, client_from_user_agent);
+    let status = v
+        .text(&["responseStatusCode", "resultSignature"])
+        .and_then(|s| s.parse::<u16>().ok());
+    e.outcome = match status {
+        Some(s) if s < 400 => Outcome::Success,
+        Some(_) => Outcome::Failure,
+        None => Outcome::Unknown,
+    };
+    e.reason = status
+        .filter(|s| *s >= 400)
+        .map(|s| format!("HTTP {s}"));
+    Ok(e)
 }
 
 fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
@@ -1041,6 +1105,58 @@ mod tests {
                 "500121: Authentication failed during strong authentication request.; MFA denied; Phone App Reported Fraud"
             )
         );
+    }
+
+    #[test]
+    fn graph_activity_names_the_caller_the_request_and_its_status() {
+        let app = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-04T12:00:00.1234567Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Microsoft Graph Activity","operationVersion":"beta","category":"MicrosoftGraphActivityLogs",
+                "resultSignature":"200","durationMs":"62","callerIpAddress":"203.0.113.8","correlationId":"c-1",
+                "level":"Informational","location":"West Europe",
+                "properties":{"timeGenerated":"2026-11-04T12:00:00.1234567Z","location":"West Europe","requestId":"r-1",
+                    "operationId":"o-1","clientRequestId":"o-1","apiVersion":"v1.0","requestMethod":"GET",
+                    "responseStatusCode":200,"tenantId":"t-1","durationMs":62,"responseSizeBytes":1234,
+                    "signInActivityId":"uti-1","roles":"Mail.Read User.Read.All","tokenIssuedAt":"2026-11-04T11:55:00Z",
+                    "appId":"app-1","servicePrincipalId":"sp-1","ipAddress":"203.0.113.8","userAgent":"python-requests/2.31.0",
+                    "requestUri":"https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages?$top=50",
+                    "identityProvider":"https://sts.windows.net/t-1/","clientAuthMethod":1}}"#,
+        );
+        assert_eq!((app.class, app.action.as_str()), (Class::ApiActivity, "read"));
+        assert_eq!(
+            app.operation.as_deref(),
+            Some("GET https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages")
+        );
+        assert_eq!(
+            app.resource.as_deref(),
+            Some("https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages?$top=50")
+        );
+        assert_eq!(app.user.as_deref(), Some("sp-1"));
+        assert_eq!(app.user_id.as_deref(), Some("sp-1"));
+        assert_eq!(app.user_kind, UserKind::Service);
+        assert_eq!(app.src_ip.as_deref(), Some("203.0.113.8"));
+        assert_eq!(app.token_id.as_deref(), Some("uti-1"));
+        assert_eq!(app.outcome, Outcome::Success);
+        assert_eq!(app.reason, None);
+        assert_eq!(app.tenant.as_deref(), Some("t-1"));
+        assert_eq!(app.request_id.as_deref(), Some("r-1"));
+        assert_eq!(app.client, Client::Sdk);
+        // A Log Analytics row: a user's delegated call that was refused.
+        let row = normalize_as(
+            "entra",
+            r#"{"TimeGenerated":"2026-11-04T12:01:00Z","Type":"MicrosoftGraphActivityLogs","AadTenantId":"t-1",
+                "TenantId":"ws-1","RequestId":"r-2","RequestMethod":"PATCH",
+                "RequestUri":"https://graph.microsoft.com/v1.0/users/u-2","ResponseStatusCode":403,"UserId":"u-1",
+                "AppId":"app-2","IPAddress":"198.51.100.9","SignInActivityId":"uti-2"}"#,
+        );
+        assert_eq!(row.action, "write");
+        assert_eq!(row.user.as_deref(), Some("u-1"));
+        assert_eq!(row.user_kind, UserKind::Human);
+        assert_eq!(row.src_ip.as_deref(), Some("198.51.100.9"));
+        assert_eq!(row.outcome, Outcome::Failure);
+        assert_eq!(row.reason.as_deref(), Some("HTTP 403"));
+        assert_eq!(row.tenant.as_deref(), Some("t-1"));
     }
 
     #[test]

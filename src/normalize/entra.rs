@@ -574,7 +574,7 @@ fn normalize_graph_activity(v: &View) -> Result<NormalizedEvent, NormalizeError>
     let action = match method.as_str() {
         "GET" | "HEAD" => "read",
         "DELETE" => "delete",
-        "" => "request",
+        "" => "call",
         _ => "write",
     };
     let mut e = NormalizedEvent::new(Source::Entra, time, Class::ApiActivity, action);

@@ -779,6 +779,22 @@ fn role_name(targets: &[Value], additional: &[Value]) -> Option<String> {
             }
         }
     }
+    // A consent lists what it granted as text, old grants `=>` new ones:
+    // `[] => [[Id: ..., ConsentType: AllPrincipals, Scope:  Mail.Read offline_access, ...]]`.
+    for t in targets {
+        for m in get(t, "modifiedProperties")
+            .and_then(|x| x.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if text(m, "displayName")
+                .is_some_and(|n| n.eq_ignore_ascii_case("ConsentAction.Permissions"))
+                && let Some(scope) = text(m, "newValue").as_deref().and_then(consent_scope)
+            {
+                return Some(scope);
+            }
+        }
+    }
     let typed = |ty: &str| {
         targets
             .iter()
@@ -789,6 +805,19 @@ fn role_name(targets: &[Value], additional: &[Value]) -> Option<String> {
         .or_else(|| detail(additional, "RoleName"))
         .or_else(|| detail(additional, "RoleDefinitionName"))
         .or_else(|| typed("Group"))
+}
+
+/// The scopes a consent granted, from its `ConsentAction.Permissions` text.
+fn consent_scope(permissions: &str) -> Option<String> {
+    let granted = permissions.rsplit("=>").next().unwrap_or(permissions);
+    let (_, rest) = granted.split_once("Scope:")?;
+    let scope = rest
+        .split(',')
+        .next()
+        .unwrap_or(rest)
+        .trim_end_matches(|c: char| c == ']' || c == ';' || c == '"' || c.is_whitespace())
+        .trim();
+    (!scope.is_empty()).then(|| scope.to_string())
 }
 
 /// Strips the JSON quoting Entra puts around modified-property values (`"\"Reader\""`).
@@ -1105,6 +1134,30 @@ mod tests {
                 "500121: Authentication failed during strong authentication request.; MFA denied; Phone App Reported Fraud"
             )
         );
+    }
+
+    #[test]
+    fn a_consent_names_the_scopes_it_granted() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-05T09:00:00Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Consent to application","category":"AuditLogs","tenantId":"t-1","callerIpAddress":"198.51.100.3",
+                "properties":{"id":"Directory_c1","category":"ApplicationManagement","result":"success",
+                    "activityDisplayName":"Consent to application","activityDateTime":"2026-11-05T09:00:00Z",
+                    "loggedByService":"Core Directory","operationType":"Assign",
+                    "initiatedBy":{"user":{"id":"u-ada","userPrincipalName":"ada@contoso.example","ipAddress":"198.51.100.3"}},
+                    "targetResources":[{"id":"sp-evil","displayName":"Mail Helper","type":"ServicePrincipal","modifiedProperties":[
+                        {"displayName":"ConsentContext.IsAdminConsent","oldValue":null,"newValue":"\"False\""},
+                        {"displayName":"ConsentAction.Permissions","oldValue":null,
+                         "newValue":"\"[] => [[Id: abc, ClientId: sp-evil, PrincipalId: u-ada, ResourceId: sp-graph, ConsentType: Principal, Scope:  Mail.Read offline_access, CreatedDateTime: , LastModifiedDateTime ]]; \""},
+                        {"displayName":"TargetId.ServicePrincipalNames","oldValue":null,"newValue":"\"app-evil\""}]}]}}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::RoleChange, "assign"));
+        assert_eq!(e.target_role.as_deref(), Some("Mail.Read offline_access"));
+        assert_eq!(e.resource.as_deref(), Some("Mail Helper"));
+        assert_eq!(e.user.as_deref(), Some("ada@contoso.example"));
+        assert_eq!(consent_scope("[] => [[Scope: User.Read]]; "), Some("User.Read".to_string()));
+        assert_eq!(consent_scope("[] => [[Id: x, Scope: , CreatedDateTime: ]]"), None);
     }
 
     #[test]

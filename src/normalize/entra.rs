@@ -38,6 +38,9 @@
 //! or `servicePrincipalId` (service), `signInActivityId` (the token's sign-in) →
 //! `token_id`, status ≥ 400 → failure.
 //!
+//! Identity Protection records (`UserRiskEvents`, `RiskyUsers`, ...): action detect,
+//! the user (or app) at risk as `user`, kind, level and state in `reason`.
+//!
 //! Audits: see [`classify_audit`]. `result` success → success, failure → failure,
 //! timeout and others → unknown.
 
@@ -167,7 +170,10 @@ impl Format for Entra {
         let view = View::new(record);
         if view.is_signin() {
             normalize_signin(&view)
-        } else if view.category().is_some_and(|c| c == "microsoftgraphactivitylogs") {
+        } else if view
+            .category()
+            .is_some_and(|c| c == "microsoftgraphactivitylogs")
+        {
             normalize_graph_activity(&view)
         } else {
             normalize_audit(&view)
@@ -614,9 +620,7 @@ fn normalize_graph_activity(v: &View) -> Result<NormalizedEvent, NormalizeError>
         Some(_) => Outcome::Failure,
         None => Outcome::Unknown,
     };
-    e.reason = status
-        .filter(|s| *s >= 400)
-        .map(|s| format!("HTTP {s}"));
+    e.reason = status.filter(|s| *s >= 400).map(|s| format!("HTTP {s}"));
     Ok(e)
 }
 
@@ -747,6 +751,39 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
             e.target_role = Some("Owner".to_string());
         } else {
             e.target_role = role_name(&targets, &additional);
+        }
+    }
+    // Identity Protection (UserRiskEvents, RiskyUsers, ...): a risk found on a user
+    // or an app, named in the body, with its kind and level; no one acted.
+    if v.category().is_some_and(|c| c.contains("risk")) {
+        e.action = "detect".to_string();
+        if let Some(upn) = v.text(&["userPrincipalName"]) {
+            e.user = Some(upn);
+            e.user_id = v.text(&["userId"]);
+            e.user_kind = UserKind::Human;
+        } else if let Some(sp) = v.text(&["servicePrincipalId"]) {
+            e.user = v
+                .text(&["servicePrincipalDisplayName"])
+                .or(Some(sp.clone()));
+            e.user_id = Some(sp);
+            e.user_kind = UserKind::Service;
+        }
+        e.src_ip = v.text(&["ipAddress"]).or(e.src_ip.take());
+        let kind = v.text(&["riskEventType", "riskType"]).or_else(|| {
+            v.text(&["riskDetail"])
+                .filter(|d| !d.eq_ignore_ascii_case("none"))
+        });
+        if kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case("anonymizedIPAddress"))
+        {
+            e.src_anonymous = Some(true);
+        }
+        let mut risk: Vec<String> = kind.map(|k| format!("risk: {k}")).into_iter().collect();
+        risk.extend(v.text(&["riskLevel"]).map(|l| format!("riskLevel={l}")));
+        risk.extend(v.text(&["riskState"]).map(|s| format!("riskState={s}")));
+        if !risk.is_empty() {
+            e.reason = Some(risk.join("; "));
         }
     }
     Ok(e)
@@ -1137,6 +1174,38 @@ mod tests {
     }
 
     #[test]
+    fn a_risk_detection_names_the_user_at_risk_and_the_risk() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-05T11:00:00Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"User Risk Detection","operationVersion":"1.0","category":"UserRiskEvents","tenantId":"t-1",
+                "resultSignature":"None","durationMs":0,"callerIpAddress":"185.220.101.4","correlationId":"corr-r1",
+                "identity":"Ada","Level":4,
+                "properties":{"id":"rd-1","requestId":"req-r1","correlationId":"corr-r1","riskEventType":"anonymizedIPAddress",
+                    "riskState":"atRisk","riskLevel":"medium","riskDetail":"none","source":"IdentityProtection",
+                    "detectionTimingType":"realtime","activity":"signin","tokenIssuerType":"AzureAD","ipAddress":"185.220.101.4",
+                    "location":{"city":"Berlin","countryOrRegion":"DE"},"activityDateTime":"2026-11-05T10:59:00Z",
+                    "detectedDateTime":"2026-11-05T10:59:00Z","userId":"u-ada","userDisplayName":"Ada",
+                    "userPrincipalName":"ada@contoso.example"}}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::ApiActivity, "detect"));
+        assert_eq!(e.operation.as_deref(), Some("User Risk Detection"));
+        assert_eq!(e.user.as_deref(), Some("ada@contoso.example"));
+        assert_eq!(e.user_id.as_deref(), Some("u-ada"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.src_ip.as_deref(), Some("185.220.101.4"));
+        assert_eq!(e.src_anonymous, Some(true));
+        assert_eq!(
+            e.reason.as_deref(),
+            Some("risk: anonymizedIPAddress; riskLevel=medium; riskState=atRisk")
+        );
+        assert_eq!(
+            e.time,
+            Utc.with_ymd_and_hms(2026, 11, 5, 10, 59, 0).unwrap()
+        );
+    }
+
+    #[test]
     fn a_consent_names_the_scopes_it_granted() {
         let e = normalize_as(
             "entra",
@@ -1156,8 +1225,14 @@ mod tests {
         assert_eq!(e.target_role.as_deref(), Some("Mail.Read offline_access"));
         assert_eq!(e.resource.as_deref(), Some("Mail Helper"));
         assert_eq!(e.user.as_deref(), Some("ada@contoso.example"));
-        assert_eq!(consent_scope("[] => [[Scope: User.Read]]; "), Some("User.Read".to_string()));
-        assert_eq!(consent_scope("[] => [[Id: x, Scope: , CreatedDateTime: ]]"), None);
+        assert_eq!(
+            consent_scope("[] => [[Scope: User.Read]]; "),
+            Some("User.Read".to_string())
+        );
+        assert_eq!(
+            consent_scope("[] => [[Id: x, Scope: , CreatedDateTime: ]]"),
+            None
+        );
     }
 
     #[test]
@@ -1176,7 +1251,10 @@ mod tests {
                     "requestUri":"https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages?$top=50",
                     "identityProvider":"https://sts.windows.net/t-1/","clientAuthMethod":1}}"#,
         );
-        assert_eq!((app.class, app.action.as_str()), (Class::ApiActivity, "read"));
+        assert_eq!(
+            (app.class, app.action.as_str()),
+            (Class::ApiActivity, "read")
+        );
         assert_eq!(
             app.operation.as_deref(),
             Some("GET https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages")
@@ -1229,7 +1307,10 @@ mod tests {
         assert_eq!(e.user_kind, UserKind::Service);
         assert_eq!(e.user.as_deref(), Some("qjob-runner"));
         assert_eq!(e.outcome, Outcome::Success);
-        assert_eq!((e.src_ip.as_deref(), e.src_country.as_deref()), (None, None));
+        assert_eq!(
+            (e.src_ip.as_deref(), e.src_country.as_deref()),
+            (None, None)
+        );
         assert_eq!((e.src_lat, e.src_lon), (None, None));
         // A real place keeps its coordinates, even on the equator.
         let placed = normalize_as(

@@ -695,11 +695,20 @@ mod tests {
         assert_eq!(refreshed.user.as_deref(), Some("Quantum Portal"));
         assert_eq!(refreshed.user_kind, UserKind::Service);
         // A refresh token handed out at a code exchange is a new credential.
-        let issued = grant("app.oauth2.as.token.grant.refresh_token", "authorization_code");
-        assert_eq!((issued.class, issued.action.as_str()), (Class::Token, "issue"));
+        let issued = grant(
+            "app.oauth2.as.token.grant.refresh_token",
+            "authorization_code",
+        );
+        assert_eq!(
+            (issued.class, issued.action.as_str()),
+            (Class::Token, "issue")
+        );
         let rotated = grant("app.oauth2.as.token.grant.refresh_token", "refresh_token");
         assert_eq!(rotated.action, "renew");
-        let machine = grant("app.oauth2.as.token.grant.access_token", "client_credentials");
+        let machine = grant(
+            "app.oauth2.as.token.grant.access_token",
+            "client_credentials",
+        );
         assert_eq!(machine.action, "issue");
     }
 

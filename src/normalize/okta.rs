@@ -108,6 +108,10 @@ impl Format for Okta {
             e.user =
                 known(text(r, "actor.alternateId")).or_else(|| known(text(r, "actor.displayName")));
             e.user_id = known(text(r, "actor.id"));
+            // Okta itself, whatever type the exporter wrote for it.
+            if e.user.as_deref() == Some("system@okta.com") {
+                e.user_kind = UserKind::Service;
+            }
         }
         e.session_id = known(text(r, "authenticationContext.externalSessionId"))
             .or_else(|| known(text(r, "authenticationContext.rootSessionId")));
@@ -128,7 +132,9 @@ impl Format for Okta {
             Some(ua) => client_from_user_agent(ua),
             None => Client::Unknown,
         };
-        if e.client == Client::Unknown && actor_type == "SystemPrincipal" {
+        if e.client == Client::Unknown
+            && (actor_type == "SystemPrincipal" || e.user.as_deref() == Some("system@okta.com"))
+        {
             e.client = Client::Service;
         }
 
@@ -344,7 +350,8 @@ fn risk_signals(r: &Value) -> Vec<String> {
 ///   `app.generic.unauth_app_access_attempt` → access (an app refused to a
 ///   signed-in user: no credential was tried).
 /// - factor management: `user.mfa.factor.*` → account mfa_enable, mfa_disable,
-///   mfa_reset, mfa_suspend, mfa_update (often an admin acting on a user).
+///   mfa_reset, mfa_suspend, mfa_update (often an admin acting on a user);
+///   `system.mfa.factor.*` (a factor type for the whole org) → api_activity, same verbs.
 /// - tokens: `app.oauth2.*` and `*api_token*` / `*token*` events → issue (grant,
 ///   create, authorize), revoke, renew (refresh), reuse (token reuse detection).
 /// - role changes: `group.user_membership.add/remove`, `*.privilege.grant/revoke`,
@@ -388,7 +395,10 @@ pub(crate) fn classify(event_type: &str) -> (Class, String) {
         let action = if e.contains("slo") { "logout" } else { "login" };
         return (Class::Authentication, s(action));
     }
-    if let Some(change) = e.strip_prefix("user.mfa.factor.") {
+    // A factor type switched on or off for the whole org (`system.mfa.factor.*`):
+    // the same verbs, but no account is changed.
+    let org_factor = e.strip_prefix("system.mfa.factor.");
+    if let Some(change) = e.strip_prefix("user.mfa.factor.").or(org_factor) {
         let action = match change {
             "activate" | "enroll" => "mfa_enable",
             "deactivate" => "mfa_disable",
@@ -397,7 +407,12 @@ pub(crate) fn classify(event_type: &str) -> (Class, String) {
             "unsuspend" => "mfa_enable",
             _ => "mfa_update",
         };
-        return (Class::Account, s(action));
+        let class = if org_factor.is_some() {
+            Class::ApiActivity
+        } else {
+            Class::Account
+        };
+        return (class, s(action));
     }
     if e.starts_with("user.mfa.") {
         return (Class::Authentication, s("mfa"));
@@ -713,6 +728,22 @@ mod tests {
     }
 
     #[test]
+    fn okta_itself_is_a_service_whatever_its_actor_type() {
+        let e = normalize_as(
+            "okta",
+            r#"{"uuid":"sys-1","published":"2026-11-06T10:00:00.000Z","eventType":"user.account.reset_password",
+                "version":"0","displayMessage":"Fired when the user's Okta password is reset",
+                "actor":{"id":"0oa1sys","type":"User","alternateId":"system@okta.com","displayName":"system@okta.com"},
+                "outcome":{"result":"SUCCESS"},
+                "target":[{"id":"00u1","type":"User","alternateId":"ada@acme.example","displayName":"Ada"}]}"#,
+        );
+        assert_eq!(e.user.as_deref(), Some("system@okta.com"));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.client, Client::Service);
+        assert_eq!(e.target_user.as_deref(), Some("ada@acme.example"));
+    }
+
+    #[test]
     fn an_event_streamed_through_eventbridge_is_read_from_detail() {
         let e = normalize_as(
             "okta",
@@ -933,6 +964,11 @@ mod tests {
             ),
             ("user.mfa.factor.deactivate", Class::Account, "mfa_disable"),
             ("user.mfa.factor.reset_all", Class::Account, "mfa_reset"),
+            (
+                "system.mfa.factor.deactivate",
+                Class::ApiActivity,
+                "mfa_disable",
+            ),
             (
                 "user.mfa.okta_verify.deny_push",
                 Class::Authentication,

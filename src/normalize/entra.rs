@@ -764,7 +764,7 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         } else if let Some(sp) = v.text(&["servicePrincipalId"]) {
             e.user = v
                 .text(&["servicePrincipalDisplayName"])
-                .or(Some(sp.clone()));
+                .or_else(|| Some(sp.clone()));
             e.user_id = Some(sp);
             e.user_kind = UserKind::Service;
         }

@@ -33,6 +33,14 @@
 //! - Risk (`riskLevelDuringSignIn` medium/high, `riskState` at risk / compromised,
 //!   `riskEventTypes`) is appended to `reason`.
 //!
+//! Graph activity logs (`MicrosoftGraphActivityLogs`, one HTTP request each): action
+//! from the method (GET read, DELETE delete, others write), caller `userId` (human)
+//! or `servicePrincipalId` (service), `signInActivityId` (the token's sign-in) →
+//! `token_id`, status ≥ 400 → failure.
+//!
+//! Identity Protection records (`UserRiskEvents`, `RiskyUsers`, ...): action detect,
+//! the user (or app) at risk as `user`, kind, level and state in `reason`.
+//!
 //! Audits: see [`classify_audit`]. `result` success → success, failure → failure,
 //! timeout and others → unknown.
 
@@ -162,6 +170,11 @@ impl Format for Entra {
         let view = View::new(record);
         if view.is_signin() {
             normalize_signin(&view)
+        } else if view
+            .category()
+            .is_some_and(|c| c == "microsoftgraphactivitylogs")
+        {
+            normalize_graph_activity(&view)
         } else {
             normalize_audit(&view)
         }
@@ -381,6 +394,12 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         e.src_city = text(loc, "city");
         e.src_lat = float(loc, "geoCoordinates.latitude");
         e.src_lon = float(loc, "geoCoordinates.longitude");
+        // An address Entra could not place comes as 0,0 with no city or country:
+        // kept, it would put the sign-in off the coast of Africa.
+        if e.src_lat == Some(0.0) && e.src_lon == Some(0.0) {
+            e.src_lat = None;
+            e.src_lon = None;
+        }
     }
     if e.src_country.is_none() {
         // The diagnostic record's own `location` is the sign-in's country code.
@@ -459,6 +478,31 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
         }
         None => Outcome::Unknown,
     };
+    // How the sign-in failed beyond its code: for 500121 whether the user declined
+    // the prompt, let it time out or reported fraud, which push-fatigue rules read.
+    if e.outcome != Outcome::Success {
+        let detail = status
+            .as_deref()
+            .and_then(|s| text(s, "additionalDetails"))
+            .or_else(|| v.nested("mfaDetail").and_then(|m| text(&m, "authDetail")));
+        if let Some(d) = detail.filter(|d| !reasons.iter().any(|r| r.contains(d.as_str()))) {
+            reasons.push(d);
+        }
+    }
+    // The Conditional Access policies that refused it (53003 names none of them).
+    if e.outcome != Outcome::Success {
+        let blocking: Vec<String> = items(
+            v.nested("appliedConditionalAccessPolicies")
+                .or_else(|| v.nested("ConditionalAccessPolicies")),
+        )
+        .iter()
+        .filter(|p| text(p, "result").is_some_and(|r| r.eq_ignore_ascii_case("failure")))
+        .filter_map(|p| text(p, "displayName"))
+        .collect();
+        if !blocking.is_empty() {
+            reasons.push(format!("conditional access: {}", blocking.join(", ")));
+        }
+    }
     e.message = failure_text.filter(|_| e.outcome != Outcome::Success);
 
     // MFA: a method was used, or MFA was required and the sign-in went through.
@@ -476,7 +520,8 @@ fn normalize_signin(v: &View) -> Result<NormalizedEvent, NormalizeError> {
                 .any(|d| text(d, "authenticationStepResultDetail").is_some_and(|t| said(&t)))
     };
     e.mfa = match v.text(&["authenticationRequirement"]).as_deref() {
-        _ if mfa_method.is_some() => Some(true),
+        // A method that was tried and refused (500121) is no MFA done.
+        _ if mfa_method.is_some() => (e.outcome == Outcome::Success).then_some(true),
         Some(r) if r.eq_ignore_ascii_case("multiFactorAuthentication") => {
             (e.outcome == Outcome::Success).then_some(true)
         }
@@ -522,6 +567,61 @@ fn signin_risk(v: &View) -> Vec<String> {
         out.push(format!("riskEvents: {}", events.join(", ")));
     }
     out
+}
+
+/// A Microsoft Graph activity log record: one HTTP request to Graph, by a user
+/// (delegated token, `userId`) or an app (`servicePrincipalId`).
+fn normalize_graph_activity(v: &View) -> Result<NormalizedEvent, NormalizeError> {
+    let time = v.time(&["time", "TimeGenerated"])?;
+    let method = v
+        .text(&["requestMethod"])
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let action = match method.as_str() {
+        "GET" | "HEAD" => "read",
+        "DELETE" => "delete",
+        "" => "call",
+        _ => "write",
+    };
+    let mut e = NormalizedEvent::new(Source::Entra, time, Class::ApiActivity, action);
+    let uri = v.text(&["requestUri"]);
+    e.operation = Some(match uri.as_deref() {
+        Some(u) if !method.is_empty() => format!("{method} {}", u.split('?').next().unwrap_or(u)),
+        _ => "Microsoft Graph Activity".to_string(),
+    });
+    e.resource = uri;
+    e.service = Some("Microsoft Graph".to_string());
+    e.request_id = v.text(&["requestId", "correlationId"]);
+    e.source_id = e.request_id.clone();
+    e.tenant = v.tenant();
+    // A delegated token names its user; an app-only token only the app.
+    if let Some(user) = v.text(&["userId"]) {
+        e.user_kind = UserKind::Human;
+        e.user = Some(user.clone());
+        e.user_id = Some(user);
+    } else if let Some(sp) = v.text(&["servicePrincipalId", "appId"]) {
+        e.user_kind = UserKind::Service;
+        e.user = Some(sp.clone());
+        e.user_id = Some(sp);
+    }
+    // The sign-in's uniqueTokenIdentifier: which token made the call.
+    e.token_id = v.text(&["signInActivityId"]);
+    e.src_ip = v.text(&["ipAddress", "callerIpAddress"]);
+    e.user_agent = v.text(&["userAgent"]);
+    e.client = e
+        .user_agent
+        .as_deref()
+        .map_or(Client::Unknown, client_from_user_agent);
+    let status = v
+        .text(&["responseStatusCode", "resultSignature"])
+        .and_then(|s| s.parse::<u16>().ok());
+    e.outcome = match status {
+        Some(s) if s < 400 => Outcome::Success,
+        Some(_) => Outcome::Failure,
+        None => Outcome::Unknown,
+    };
+    e.reason = status.filter(|s| *s >= 400).map(|s| format!("HTTP {s}"));
+    Ok(e)
 }
 
 fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
@@ -653,6 +753,39 @@ fn normalize_audit(v: &View) -> Result<NormalizedEvent, NormalizeError> {
             e.target_role = role_name(&targets, &additional);
         }
     }
+    // Identity Protection (UserRiskEvents, RiskyUsers, ...): a risk found on a user
+    // or an app, named in the body, with its kind and level; no one acted.
+    if v.category().is_some_and(|c| c.contains("risk")) {
+        e.action = "detect".to_string();
+        if let Some(upn) = v.text(&["userPrincipalName"]) {
+            e.user = Some(upn);
+            e.user_id = v.text(&["userId"]);
+            e.user_kind = UserKind::Human;
+        } else if let Some(sp) = v.text(&["servicePrincipalId"]) {
+            e.user = v
+                .text(&["servicePrincipalDisplayName"])
+                .or_else(|| Some(sp.clone()));
+            e.user_id = Some(sp);
+            e.user_kind = UserKind::Service;
+        }
+        e.src_ip = v.text(&["ipAddress"]).or(e.src_ip.take());
+        let kind = v.text(&["riskEventType", "riskType"]).or_else(|| {
+            v.text(&["riskDetail"])
+                .filter(|d| !d.eq_ignore_ascii_case("none"))
+        });
+        if kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case("anonymizedIPAddress"))
+        {
+            e.src_anonymous = Some(true);
+        }
+        let mut risk: Vec<String> = kind.map(|k| format!("risk: {k}")).into_iter().collect();
+        risk.extend(v.text(&["riskLevel"]).map(|l| format!("riskLevel={l}")));
+        risk.extend(v.text(&["riskState"]).map(|s| format!("riskState={s}")));
+        if !risk.is_empty() {
+            e.reason = Some(risk.join("; "));
+        }
+    }
     Ok(e)
 }
 
@@ -683,6 +816,22 @@ fn role_name(targets: &[Value], additional: &[Value]) -> Option<String> {
             }
         }
     }
+    // A consent lists what it granted as text, old grants `=>` new ones:
+    // `[] => [[Id: ..., ConsentType: AllPrincipals, Scope:  Mail.Read offline_access, ...]]`.
+    for t in targets {
+        for m in get(t, "modifiedProperties")
+            .and_then(|x| x.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if text(m, "displayName")
+                .is_some_and(|n| n.eq_ignore_ascii_case("ConsentAction.Permissions"))
+                && let Some(scope) = text(m, "newValue").as_deref().and_then(consent_scope)
+            {
+                return Some(scope);
+            }
+        }
+    }
     let typed = |ty: &str| {
         targets
             .iter()
@@ -693,6 +842,19 @@ fn role_name(targets: &[Value], additional: &[Value]) -> Option<String> {
         .or_else(|| detail(additional, "RoleName"))
         .or_else(|| detail(additional, "RoleDefinitionName"))
         .or_else(|| typed("Group"))
+}
+
+/// The scopes a consent granted, from its `ConsentAction.Permissions` text.
+fn consent_scope(permissions: &str) -> Option<String> {
+    let granted = permissions.rsplit("=>").next().unwrap_or(permissions);
+    let (_, rest) = granted.split_once("Scope:")?;
+    let scope = rest
+        .split(',')
+        .next()
+        .unwrap_or(rest)
+        .trim_end_matches(|c: char| c == ']' || c == ';' || c == '"' || c.is_whitespace())
+        .trim();
+    (!scope.is_empty()).then(|| scope.to_string())
 }
 
 /// Strips the JSON quoting Entra puts around modified-property values (`"\"Reader\""`).
@@ -973,6 +1135,194 @@ mod tests {
     }
 
     #[test]
+    fn a_declined_mfa_prompt_is_named_in_the_reason_and_is_no_mfa_done() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-04T08:20:00Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Sign-in activity","category":"SignInLogs","tenantId":"t-1","resultType":"500121",
+                "resultDescription":"Authentication failed during strong authentication request.","callerIpAddress":"192.0.2.78",
+                "properties":{"id":"mf-1","createdDateTime":"2026-11-04T08:20:00Z","userPrincipalName":"ada@contoso.example",
+                    "appDisplayName":"Office 365 Exchange Online","ipAddress":"192.0.2.78",
+                    "status":{"errorCode":500121,"failureReason":"Authentication failed during strong authentication request.",
+                        "additionalDetails":"MFA denied; user declined the authentication"},
+                    "mfaDetail":{"authMethod":"PhoneAppNotification","authDetail":"MFA denied; user declined the authentication"},
+                    "authenticationRequirement":"multiFactorAuthentication","isInteractive":true}}"#,
+        );
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(
+            e.reason.as_deref(),
+            Some(
+                "500121: Authentication failed during strong authentication request.; MFA denied; user declined the authentication"
+            )
+        );
+        assert_eq!(e.mfa, None, "the second factor was refused");
+        // A Log Analytics row carries the same in its Status column, as JSON text.
+        let row = normalize_as(
+            "entra",
+            r#"{"TimeGenerated":"2026-11-04T08:21:00Z","Type":"SigninLogs","OperationName":"Sign-in activity",
+                "ResultType":"500121","UserPrincipalName":"ada@contoso.example","IPAddress":"192.0.2.78","Id":"mf-2",
+                "AADTenantId":"t-1","AuthenticationRequirement":"multiFactorAuthentication",
+                "Status":"{\"errorCode\":500121,\"failureReason\":\"Authentication failed during strong authentication request.\",\"additionalDetails\":\"MFA denied; Phone App Reported Fraud\"}"}"#,
+        );
+        assert_eq!(row.outcome, Outcome::Failure);
+        assert_eq!(
+            row.reason.as_deref(),
+            Some(
+                "500121: Authentication failed during strong authentication request.; MFA denied; Phone App Reported Fraud"
+            )
+        );
+    }
+
+    #[test]
+    fn a_risk_detection_names_the_user_at_risk_and_the_risk() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-05T11:00:00Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"User Risk Detection","operationVersion":"1.0","category":"UserRiskEvents","tenantId":"t-1",
+                "resultSignature":"None","durationMs":0,"callerIpAddress":"185.220.101.4","correlationId":"corr-r1",
+                "identity":"Ada","Level":4,
+                "properties":{"id":"rd-1","requestId":"req-r1","correlationId":"corr-r1","riskEventType":"anonymizedIPAddress",
+                    "riskState":"atRisk","riskLevel":"medium","riskDetail":"none","source":"IdentityProtection",
+                    "detectionTimingType":"realtime","activity":"signin","tokenIssuerType":"AzureAD","ipAddress":"185.220.101.4",
+                    "location":{"city":"Berlin","countryOrRegion":"DE"},"activityDateTime":"2026-11-05T10:59:00Z",
+                    "detectedDateTime":"2026-11-05T10:59:00Z","userId":"u-ada","userDisplayName":"Ada",
+                    "userPrincipalName":"ada@contoso.example"}}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::ApiActivity, "detect"));
+        assert_eq!(e.operation.as_deref(), Some("User Risk Detection"));
+        assert_eq!(e.user.as_deref(), Some("ada@contoso.example"));
+        assert_eq!(e.user_id.as_deref(), Some("u-ada"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.src_ip.as_deref(), Some("185.220.101.4"));
+        assert_eq!(e.src_anonymous, Some(true));
+        assert_eq!(
+            e.reason.as_deref(),
+            Some("risk: anonymizedIPAddress; riskLevel=medium; riskState=atRisk")
+        );
+        assert_eq!(
+            e.time,
+            Utc.with_ymd_and_hms(2026, 11, 5, 10, 59, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_consent_names_the_scopes_it_granted() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-05T09:00:00Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Consent to application","category":"AuditLogs","tenantId":"t-1","callerIpAddress":"198.51.100.3",
+                "properties":{"id":"Directory_c1","category":"ApplicationManagement","result":"success",
+                    "activityDisplayName":"Consent to application","activityDateTime":"2026-11-05T09:00:00Z",
+                    "loggedByService":"Core Directory","operationType":"Assign",
+                    "initiatedBy":{"user":{"id":"u-ada","userPrincipalName":"ada@contoso.example","ipAddress":"198.51.100.3"}},
+                    "targetResources":[{"id":"sp-evil","displayName":"Mail Helper","type":"ServicePrincipal","modifiedProperties":[
+                        {"displayName":"ConsentContext.IsAdminConsent","oldValue":null,"newValue":"\"False\""},
+                        {"displayName":"ConsentAction.Permissions","oldValue":null,
+                         "newValue":"\"[] => [[Id: abc, ClientId: sp-evil, PrincipalId: u-ada, ResourceId: sp-graph, ConsentType: Principal, Scope:  Mail.Read offline_access, CreatedDateTime: , LastModifiedDateTime ]]; \""},
+                        {"displayName":"TargetId.ServicePrincipalNames","oldValue":null,"newValue":"\"app-evil\""}]}]}}"#,
+        );
+        assert_eq!((e.class, e.action.as_str()), (Class::RoleChange, "assign"));
+        assert_eq!(e.target_role.as_deref(), Some("Mail.Read offline_access"));
+        assert_eq!(e.resource.as_deref(), Some("Mail Helper"));
+        assert_eq!(e.user.as_deref(), Some("ada@contoso.example"));
+        assert_eq!(
+            consent_scope("[] => [[Scope: User.Read]]; "),
+            Some("User.Read".to_string())
+        );
+        assert_eq!(
+            consent_scope("[] => [[Id: x, Scope: , CreatedDateTime: ]]"),
+            None
+        );
+    }
+
+    #[test]
+    fn graph_activity_names_the_caller_the_request_and_its_status() {
+        let app = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-04T12:00:00.1234567Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Microsoft Graph Activity","operationVersion":"beta","category":"MicrosoftGraphActivityLogs",
+                "resultSignature":"200","durationMs":"62","callerIpAddress":"203.0.113.8","correlationId":"c-1",
+                "level":"Informational","location":"West Europe",
+                "properties":{"timeGenerated":"2026-11-04T12:00:00.1234567Z","location":"West Europe","requestId":"r-1",
+                    "operationId":"o-1","clientRequestId":"o-1","apiVersion":"v1.0","requestMethod":"GET",
+                    "responseStatusCode":200,"tenantId":"t-1","durationMs":62,"responseSizeBytes":1234,
+                    "signInActivityId":"uti-1","roles":"Mail.Read User.Read.All","tokenIssuedAt":"2026-11-04T11:55:00Z",
+                    "appId":"app-1","servicePrincipalId":"sp-1","ipAddress":"203.0.113.8","userAgent":"python-requests/2.31.0",
+                    "requestUri":"https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages?$top=50",
+                    "identityProvider":"https://sts.windows.net/t-1/","clientAuthMethod":1}}"#,
+        );
+        assert_eq!(
+            (app.class, app.action.as_str()),
+            (Class::ApiActivity, "read")
+        );
+        assert_eq!(
+            app.operation.as_deref(),
+            Some("GET https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages")
+        );
+        assert_eq!(
+            app.resource.as_deref(),
+            Some("https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages?$top=50")
+        );
+        assert_eq!(app.user.as_deref(), Some("sp-1"));
+        assert_eq!(app.user_id.as_deref(), Some("sp-1"));
+        assert_eq!(app.user_kind, UserKind::Service);
+        assert_eq!(app.src_ip.as_deref(), Some("203.0.113.8"));
+        assert_eq!(app.token_id.as_deref(), Some("uti-1"));
+        assert_eq!(app.outcome, Outcome::Success);
+        assert_eq!(app.reason, None);
+        assert_eq!(app.tenant.as_deref(), Some("t-1"));
+        assert_eq!(app.request_id.as_deref(), Some("r-1"));
+        assert_eq!(app.client, Client::Sdk);
+        // A Log Analytics row: a user's delegated call that was refused.
+        let row = normalize_as(
+            "entra",
+            r#"{"TimeGenerated":"2026-11-04T12:01:00Z","Type":"MicrosoftGraphActivityLogs","AadTenantId":"t-1",
+                "TenantId":"ws-1","RequestId":"r-2","RequestMethod":"PATCH",
+                "RequestUri":"https://graph.microsoft.com/v1.0/users/u-2","ResponseStatusCode":403,"UserId":"u-1",
+                "AppId":"app-2","IPAddress":"198.51.100.9","SignInActivityId":"uti-2"}"#,
+        );
+        assert_eq!(row.action, "write");
+        assert_eq!(row.user.as_deref(), Some("u-1"));
+        assert_eq!(row.user_kind, UserKind::Human);
+        assert_eq!(row.src_ip.as_deref(), Some("198.51.100.9"));
+        assert_eq!(row.outcome, Outcome::Failure);
+        assert_eq!(row.reason.as_deref(), Some("HTTP 403"));
+        assert_eq!(row.tenant.as_deref(), Some("t-1"));
+    }
+
+    #[test]
+    fn an_address_entra_could_not_place_has_no_coordinates() {
+        let e = normalize_as(
+            "entra",
+            r#"{"time":"2026-11-04T04:59:49.2279838Z","resourceId":"/tenants/t-1/providers/Microsoft.aadiam",
+                "operationName":"Sign-in activity","operationVersion":"1.0","category":"ManagedIdentitySignInLogs",
+                "tenantId":"t-1","resultType":"0","resultSignature":"None","durationMs":0,"Level":4,
+                "properties":{"id":"mi-1","createdDateTime":"2026-11-04T04:59:49.2279838+00:00","userId":null,
+                    "appId":"app-1","ipAddress":"","status":{"errorCode":0},
+                    "location":{"city":"","state":"","countryOrRegion":"","geoCoordinates":{"latitude":0.0,"longitude":0.0}},
+                    "conditionalAccessStatus":"notApplied","isInteractive":false,
+                    "resourceDisplayName":"Windows Azure Service Management API",
+                    "servicePrincipalName":"qjob-runner","servicePrincipalId":"sp-1","authenticationProtocol":"none"}}"#,
+        );
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.user.as_deref(), Some("qjob-runner"));
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(
+            (e.src_ip.as_deref(), e.src_country.as_deref()),
+            (None, None)
+        );
+        assert_eq!((e.src_lat, e.src_lon), (None, None));
+        // A real place keeps its coordinates, even on the equator.
+        let placed = normalize_as(
+            "entra",
+            r#"{"id":"g-1","createdDateTime":"2026-11-04T05:00:00Z","userPrincipalName":"ada@contoso.example",
+                "appDisplayName":"Azure Portal","ipAddress":"192.0.2.1","status":{"errorCode":0},
+                "location":{"city":"Quito","countryOrRegion":"EC","geoCoordinates":{"latitude":0.0,"longitude":-78.5}}}"#,
+        );
+        assert_eq!((placed.src_lat, placed.src_lon), (Some(0.0), Some(-78.5)));
+    }
+
+    #[test]
     fn a_token_renewal_is_not_a_sign_in_unless_a_password_went_with_it() {
         let renewal = r#"{"time":"2026-11-02T10:00:00Z","category":"NonInteractiveUserSignInLogs","operationName":"Sign-in activity","resourceId":"/tenants/t/providers/Microsoft.aadiam","properties":{"id":"n-1","createdDateTime":"2026-11-02T10:00:00Z","userPrincipalName":"ada@contoso.example","ipAddress":"198.51.100.7","isInteractive":false,"status":{"errorCode":0},"authenticationDetails":[{"authenticationMethod":"Previously satisfied"}]}}"#;
         let e = normalize_as("entra", renewal);
@@ -1046,7 +1396,9 @@ mod tests {
         assert_eq!(s.outcome, Outcome::Failure);
         assert_eq!(
             s.reason.as_deref(),
-            Some("53003: Access has been blocked by Conditional Access policies.")
+            Some(
+                "53003: Access has been blocked by Conditional Access policies.; conditional access: Block outside allowed countries"
+            )
         );
         assert_eq!(s.user.as_deref(), Some("grace.hopper@contoso.example"));
         assert_eq!(s.src_ip.as_deref(), Some("203.0.113.77"));

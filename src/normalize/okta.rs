@@ -11,7 +11,7 @@
 //! - `actor` → `user` (alternateId), `user_id`, `user_kind` (`User` → human;
 //!   `PublicClientApp`, `SystemPrincipal`, `Client`, `AppInstance`, `ApiToken` → service).
 //! - `client` → `src_ip`, geography, `user_agent`, `client`;
-//!   `securityContext.asNumber` → `src_asn`.
+//!   `securityContext.asNumber` → `src_asn`, `securityContext.asOrg` → `src_asn_org`.
 //! - `authenticationContext.externalSessionId` → `session_id`;
 //!   `transaction.detail.requestApiTokenId` (the id of the API token used, not the
 //!   token) → `token_id`.
@@ -38,6 +38,7 @@ impl Format for Okta {
     }
 
     fn detect(&self, record: &Value) -> bool {
+        let record = streamed_event(record).unwrap_or(record);
         let Some(obj) = record.as_object() else {
             return false;
         };
@@ -75,7 +76,8 @@ impl Format for Okta {
                 >= 2
     }
 
-    fn normalize(&self, r: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+        let r = streamed_event(record).unwrap_or(record);
         let event_type =
             text(r, "eventType").ok_or_else(|| NormalizeError::missing("eventType"))?;
         let time = if get(r, "published").is_none() && get(r, "p_event_time").is_some() {
@@ -106,6 +108,10 @@ impl Format for Okta {
             e.user =
                 known(text(r, "actor.alternateId")).or_else(|| known(text(r, "actor.displayName")));
             e.user_id = known(text(r, "actor.id"));
+            // Okta itself, whatever type the exporter wrote for it.
+            if e.user.as_deref() == Some("system@okta.com") {
+                e.user_kind = UserKind::Service;
+            }
         }
         e.session_id = known(text(r, "authenticationContext.externalSessionId"))
             .or_else(|| known(text(r, "authenticationContext.rootSessionId")));
@@ -120,12 +126,15 @@ impl Format for Okta {
         e.src_lat = float(r, "client.geographicalContext.geolocation.lat");
         e.src_lon = float(r, "client.geographicalContext.geolocation.lon");
         e.src_asn = int(r, "securityContext.asNumber").and_then(|n| u32::try_from(n).ok());
+        e.src_asn_org = text(r, "securityContext.asOrg");
         e.user_agent = text(r, "client.userAgent.rawUserAgent");
         e.client = match e.user_agent.as_deref() {
             Some(ua) => client_from_user_agent(ua),
             None => Client::Unknown,
         };
-        if e.client == Client::Unknown && actor_type == "SystemPrincipal" {
+        if e.client == Client::Unknown
+            && (actor_type == "SystemPrincipal" || e.user.as_deref() == Some("system@okta.com"))
+        {
             e.client = Client::Service;
         }
 
@@ -200,6 +209,18 @@ impl Format for Okta {
         if et == "user.authentication.auth_via_mfa" && password_factor {
             e.action = "password".to_string();
         }
+        // A token grant names its OAuth grant type: `refresh_token` redeemed a refresh
+        // token (no credential presented); any other type issued a token afresh.
+        if e.class == Class::Token
+            && et.contains(".token.grant")
+            && let Some(grant) = text(r, "debugContext.debugData.grantType")
+        {
+            e.action = if grant.eq_ignore_ascii_case("refresh_token") {
+                "renew".to_string()
+            } else {
+                "issue".to_string()
+            };
+        }
         let target_of = |kinds: &[&str]| {
             targets.iter().copied().find(|t| {
                 text(t, "type").is_some_and(|ty| kinds.iter().any(|k| ty.eq_ignore_ascii_case(k)))
@@ -263,6 +284,16 @@ impl Format for Okta {
     }
 }
 
+/// The LogEvent inside an Amazon EventBridge event of Okta's log streaming
+/// (`source` `aws.partner/okta.com/<org>/<stream>`, the LogEvent in `detail`).
+fn streamed_event<'a>(record: &'a Value<'a>) -> Option<&'a Value<'a>> {
+    let source = get(record, "source")?.as_str()?;
+    if !source.starts_with("aws.partner/okta.com") {
+        return None;
+    }
+    get(record, "detail").filter(|d| d.is_object())
+}
+
 /// A value that is present and is not Okta's placeholder `unknown`.
 fn known(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.eq_ignore_ascii_case("unknown"))
@@ -319,7 +350,8 @@ fn risk_signals(r: &Value) -> Vec<String> {
 ///   `app.generic.unauth_app_access_attempt` → access (an app refused to a
 ///   signed-in user: no credential was tried).
 /// - factor management: `user.mfa.factor.*` → account mfa_enable, mfa_disable,
-///   mfa_reset, mfa_suspend, mfa_update (often an admin acting on a user).
+///   mfa_reset, mfa_suspend, mfa_update (often an admin acting on a user);
+///   `system.mfa.factor.*` (a factor type for the whole org) → api_activity, same verbs.
 /// - tokens: `app.oauth2.*` and `*api_token*` / `*token*` events → issue (grant,
 ///   create, authorize), revoke, renew (refresh), reuse (token reuse detection).
 /// - role changes: `group.user_membership.add/remove`, `*.privilege.grant/revoke`,
@@ -363,7 +395,10 @@ pub(crate) fn classify(event_type: &str) -> (Class, String) {
         let action = if e.contains("slo") { "logout" } else { "login" };
         return (Class::Authentication, s(action));
     }
-    if let Some(change) = e.strip_prefix("user.mfa.factor.") {
+    // A factor type switched on or off for the whole org (`system.mfa.factor.*`):
+    // the same verbs, but no account is changed.
+    let org_factor = e.strip_prefix("system.mfa.factor.");
+    if let Some(change) = e.strip_prefix("user.mfa.factor.").or(org_factor) {
         let action = match change {
             "activate" | "enroll" => "mfa_enable",
             "deactivate" => "mfa_disable",
@@ -372,7 +407,12 @@ pub(crate) fn classify(event_type: &str) -> (Class, String) {
             "unsuspend" => "mfa_enable",
             _ => "mfa_update",
         };
-        return (Class::Account, s(action));
+        let class = if org_factor.is_some() {
+            Class::ApiActivity
+        } else {
+            Class::Account
+        };
+        return (class, s(action));
     }
     if e.starts_with("user.mfa.") {
         return (Class::Authentication, s("mfa"));
@@ -527,6 +567,7 @@ mod tests {
         assert_eq!(e.src_lat, Some(42.3601));
         assert_eq!(e.src_lon, Some(-71.0589));
         assert_eq!(e.src_asn, Some(7922));
+        assert_eq!(e.src_asn_org.as_deref(), Some("comcast"));
         assert_eq!(e.client, Client::Browser);
         assert_eq!(e.request_id.as_deref(), Some("Zo1vA3b2xHk0Qm3eYt9AAAB1"));
         assert_eq!(e.message.as_deref(), Some("User login to Okta"));
@@ -646,6 +687,99 @@ mod tests {
             (Class::Token, "revoke")
         );
         assert_eq!(api_token.token_id.as_deref(), Some("00Tleaked"));
+    }
+
+    #[test]
+    fn a_redeemed_refresh_token_is_a_renewal_and_other_grants_issue() {
+        let grant = |event_type: &str, grant_type: &str| {
+            normalize_as(
+                "okta",
+                &format!(
+                    r#"{{"uuid":"{event_type}/{grant_type}","published":"2026-11-03T10:05:00.000Z","eventType":"{event_type}",
+                        "version":"0","actor":{{"id":"0oa1webapp","type":"PublicClientApp","alternateId":"unknown","displayName":"Quantum Portal"}},
+                        "outcome":{{"result":"SUCCESS","reason":null}},
+                        "debugContext":{{"debugData":{{"grantType":"{grant_type}","requestId":"rq1"}}}}}}"#
+                ),
+            )
+        };
+        let refreshed = grant("app.oauth2.as.token.grant.access_token", "refresh_token");
+        assert_eq!(
+            (refreshed.class, refreshed.action.as_str()),
+            (Class::Token, "renew")
+        );
+        assert_eq!(refreshed.user.as_deref(), Some("Quantum Portal"));
+        assert_eq!(refreshed.user_kind, UserKind::Service);
+        // A refresh token handed out at a code exchange is a new credential.
+        let issued = grant(
+            "app.oauth2.as.token.grant.refresh_token",
+            "authorization_code",
+        );
+        assert_eq!(
+            (issued.class, issued.action.as_str()),
+            (Class::Token, "issue")
+        );
+        let rotated = grant("app.oauth2.as.token.grant.refresh_token", "refresh_token");
+        assert_eq!(rotated.action, "renew");
+        let machine = grant(
+            "app.oauth2.as.token.grant.access_token",
+            "client_credentials",
+        );
+        assert_eq!(machine.action, "issue");
+    }
+
+    #[test]
+    fn okta_itself_is_a_service_whatever_its_actor_type() {
+        let e = normalize_as(
+            "okta",
+            r#"{"uuid":"sys-1","published":"2026-11-06T10:00:00.000Z","eventType":"user.account.reset_password",
+                "version":"0","displayMessage":"Fired when the user's Okta password is reset",
+                "actor":{"id":"0oa1sys","type":"User","alternateId":"system@okta.com","displayName":"system@okta.com"},
+                "outcome":{"result":"SUCCESS"},
+                "target":[{"id":"00u1","type":"User","alternateId":"ada@acme.example","displayName":"Ada"}]}"#,
+        );
+        assert_eq!(e.user.as_deref(), Some("system@okta.com"));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(e.client, Client::Service);
+        assert_eq!(e.target_user.as_deref(), Some("ada@acme.example"));
+    }
+
+    #[test]
+    fn an_event_streamed_through_eventbridge_is_read_from_detail() {
+        let e = normalize_as(
+            "okta",
+            r#"{"version":"0","id":"4f1a2b3c-1111-2222-3333-444455556666","detail-type":"SystemLog",
+                "source":"aws.partner/okta.com/acme/qtrail-stream","account":"123456789012",
+                "time":"2026-11-03T09:15:02Z","region":"us-east-1","resources":[],
+                "detail":{"uuid":"eb-0001","published":"2026-11-03T09:15:01.234Z","eventType":"user.session.start",
+                    "version":"0","displayMessage":"User login to Okta",
+                    "actor":{"id":"00u1eb","type":"User","alternateId":"eve@acme.example","displayName":"Eve"},
+                    "client":{"ipAddress":"198.51.100.40"},"authenticationContext":{"externalSessionId":"102ebSESSION"},
+                    "outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"},
+                    "transaction":{"type":"WEB","id":"ebTX1"}}}"#,
+        );
+        assert_eq!(e.source_id.as_deref(), Some("eb-0001"));
+        assert_eq!(
+            e.time,
+            Utc.with_ymd_and_hms(2026, 11, 3, 9, 15, 1).unwrap()
+                + chrono::Duration::milliseconds(234)
+        );
+        assert_eq!(
+            (e.class, e.action.as_str()),
+            (Class::Authentication, "login")
+        );
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.reason.as_deref(), Some("INVALID_CREDENTIALS"));
+        assert_eq!(e.user.as_deref(), Some("eve@acme.example"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        assert_eq!(e.src_ip.as_deref(), Some("198.51.100.40"));
+        assert_eq!(e.session_id.as_deref(), Some("102ebSESSION"));
+        assert_eq!(e.request_id.as_deref(), Some("ebTX1"));
+        // Another partner's EventBridge event is not Okta's.
+        let other = r#"{"version":"0","id":"x","detail-type":"SystemLog","source":"aws.partner/example.com/s",
+            "time":"2026-11-03T09:15:02Z","detail":{"eventType":"user.session.start"}}"#;
+        assert!(!Okta.detect(&from_serde(
+            serde_json::from_str::<serde_json::Value>(other).expect("json")
+        )));
     }
 
     #[test]
@@ -830,6 +964,11 @@ mod tests {
             ),
             ("user.mfa.factor.deactivate", Class::Account, "mfa_disable"),
             ("user.mfa.factor.reset_all", Class::Account, "mfa_reset"),
+            (
+                "system.mfa.factor.deactivate",
+                Class::ApiActivity,
+                "mfa_disable",
+            ),
             (
                 "user.mfa.okta_verify.deny_push",
                 Class::Authentication,

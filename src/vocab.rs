@@ -72,6 +72,8 @@ vocabulary! {
         GcpAudit = "gcp_audit",
         IbmQuantum = "ibm_quantum",
         AzureQuantum = "azure_quantum",
+        /// Amazon Braket's own task, job and device events (EventBridge).
+        Braket = "braket",
         Webhook = "webhook",
     }
 }

@@ -969,7 +969,7 @@ fn hybrid_job_summary(v: &Value) -> Option<String> {
 
 /// Provider and hardware kind from a Braket device ARN (`…::device/qpu/ionq/Aria-1`,
 /// `…::device/quantum-simulator/amazon/sv1`) or a local simulator (`local:braket/…`).
-fn device_kind(device: &str) -> Option<(String, Hardware)> {
+pub(super) fn device_kind(device: &str) -> Option<(String, Hardware)> {
     if let Some(rest) = device.strip_prefix("local:") {
         let provider = rest
             .split('/')

@@ -16,6 +16,7 @@ pub mod redact;
 mod azure_activity;
 mod azure_quantum;
 mod azure_quantum_audit;
+mod braket_events;
 mod cloudtrail;
 mod entra;
 mod gcp_audit;
@@ -50,6 +51,7 @@ impl std::fmt::Debug for dyn Format {
 /// Every format qtrail reads, most specific first. Register a new format here.
 pub static FORMATS: &[&dyn Format] = &[
     &webhook::Webhook,
+    &braket_events::BraketEvents,
     &cloudtrail::CloudTrail,
     &okta::Okta,
     &vault::Vault,

@@ -58,9 +58,11 @@ fn is_secret_name(k: &[u8]) -> bool {
             | b"connectionstring"
             | b"credential"
             | b"assertion"
+            | b"samlassertion"
             | b"samlresponse"
             | b"otp"
             | b"passcode"
+            | b"tokencode"
             | b"passworddata"
             | b"tokenvalue"
             | b"privatekeydata"
@@ -396,6 +398,19 @@ mod tests {
         );
         assert_eq!(data["data"]["h"].as_str(), Some("hmac-sha256:ab"));
         assert_eq!(data["data"]["n"].as_i64(), Some(3));
+    }
+
+    #[test]
+    fn a_saml_assertion_and_an_mfa_code_in_request_parameters_are_secrets() {
+        // STS AssumeRoleWithSAML and GetSessionToken name them so: a one-time code is
+        // short-lived but still a credential, and an assertion is a bearer token.
+        let mut v = from_serde(json!({"requestParameters": {
+            "sAMLAssertion": "PHNhbWxwOlJlc3BvbnNlIHhtbG5z", "tokenCode": "123456",
+            "serialNumber": "arn:aws:iam::111122223333:mfa/alice"}}));
+        assert!(r().scrub(&mut v));
+        let text = to_json(&v);
+        assert!(!text.contains("PHNhbWxwOlJlc3BvbnNlIHhtbG5z") && !text.contains("123456"), "{text}");
+        assert!(text.contains("arn:aws:iam::111122223333:mfa/alice"), "{text}");
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! (QPU share, off hours, retries) need the user on the snapshots, so the engine
 //! learns job id → owner from the job's creation (a `submit` naming a user), in
 //! time order, and gives a later event of the same job with no user that owner.
-//! Only Azure Quantum is read: the other providers name the user on every job
-//! record, and learning their jobs too would fill the table (and the saved state)
-//! for nothing.
+//! Amazon Braket's EventBridge events (a task completed, failed) name no user
+//! either; the task's CloudTrail `CreateQuantumTask` does, with the same task ARN.
+//! Only these are read: the other providers name the user on every job record,
+//! and learning their jobs too would fill the table (and the saved state) for
+//! nothing.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -60,7 +62,9 @@ impl Default for JobOwners {
 impl JobOwners {
     /// Learns the owner an event names, or fills in the owner learned earlier.
     pub fn apply(&mut self, event: &mut NormalizedEvent) {
-        if event.source != Source::AzureQuantum {
+        let braket_call = event.source == Source::CloudTrail
+            && event.service.as_deref() == Some("braket.amazonaws.com");
+        if !matches!(event.source, Source::AzureQuantum | Source::Braket) && !braket_call {
             return;
         }
         let Some(job) = event.job_id.as_deref() else {
@@ -190,6 +194,29 @@ mod tests {
         let mut ibm = job(1, Some("IBMid-1"));
         ibm.source = Source::IbmQuantum;
         owners.apply(&mut ibm);
+        assert!(owners.is_empty());
+    }
+
+    #[test]
+    fn a_braket_task_event_gets_the_user_of_its_cloudtrail_submission() {
+        let mut owners = JobOwners::default();
+        let mut submit = job(1, Some("arn:aws:iam::111122223333:user/carol"));
+        submit.source = Source::CloudTrail;
+        submit.service = Some("braket.amazonaws.com".to_string());
+        owners.apply(&mut submit);
+        let mut done = job(2, None);
+        done.source = Source::Braket;
+        done.action = "complete".to_string();
+        owners.apply(&mut done);
+        assert_eq!(
+            done.user.as_deref(),
+            Some("arn:aws:iam::111122223333:user/carol")
+        );
+        // Other CloudTrail calls naming a job id teach nothing.
+        let mut owners = JobOwners::default();
+        let mut other = job(1, Some("bob"));
+        other.source = Source::CloudTrail;
+        owners.apply(&mut other);
         assert!(owners.is_empty());
     }
 

@@ -52,6 +52,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/large-hardware-job.yml"),
     ),
     (
+        "mfa-fatigue.yml",
+        include_str!("../../rules/mfa-fatigue.yml"),
+    ),
+    (
         "password-spraying.yml",
         include_str!("../../rules/password-spraying.yml"),
     ),

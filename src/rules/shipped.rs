@@ -72,6 +72,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/secrets-batch-read.yml"),
     ),
     (
+        "service-new-network.yml",
+        include_str!("../../rules/service-new-network.yml"),
+    ),
+    (
         "token-new-country.yml",
         include_str!("../../rules/token-new-country.yml"),
     ),

@@ -91,6 +91,10 @@ pub const RULES: &[(&str, &str)] = &[
         "vault-audit-disabled-or-root-generated.yml",
         include_str!("../../rules/vault-audit-disabled-or-root-generated.yml"),
     ),
+    (
+        "vault-root-token-used.yml",
+        include_str!("../../rules/vault-root-token-used.yml"),
+    ),
 ];
 
 #[cfg(test)]

@@ -52,6 +52,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/large-hardware-job.yml"),
     ),
     (
+        "mfa-fatigue.yml",
+        include_str!("../../rules/mfa-fatigue.yml"),
+    ),
+    (
         "password-spraying.yml",
         include_str!("../../rules/password-spraying.yml"),
     ),
@@ -68,6 +72,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/secrets-batch-read.yml"),
     ),
     (
+        "service-new-network.yml",
+        include_str!("../../rules/service-new-network.yml"),
+    ),
+    (
         "token-new-country.yml",
         include_str!("../../rules/token-new-country.yml"),
     ),
@@ -82,6 +90,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "vault-audit-disabled-or-root-generated.yml",
         include_str!("../../rules/vault-audit-disabled-or-root-generated.yml"),
+    ),
+    (
+        "vault-root-token-used.yml",
+        include_str!("../../rules/vault-root-token-used.yml"),
     ),
 ];
 

@@ -60,6 +60,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/password-spraying.yml"),
     ),
     (
+        "qpu-cost-volume.yml",
+        include_str!("../../rules/qpu-cost-volume.yml"),
+    ),
+    (
         "qpu-share-hog.yml",
         include_str!("../../rules/qpu-share-hog.yml"),
     ),

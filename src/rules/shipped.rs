@@ -20,6 +20,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/aws-root-used.yml"),
     ),
     (
+        "cloud-permission-denied-burst.yml",
+        include_str!("../../rules/cloud-permission-denied-burst.yml"),
+    ),
+    (
         "console-login-without-mfa.yml",
         include_str!("../../rules/console-login-without-mfa.yml"),
     ),
@@ -60,12 +64,24 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/password-spraying.yml"),
     ),
     (
+        "qpu-cost-volume.yml",
+        include_str!("../../rules/qpu-cost-volume.yml"),
+    ),
+    (
         "qpu-share-hog.yml",
         include_str!("../../rules/qpu-share-hog.yml"),
     ),
     (
+        "qpu-shot-volume.yml",
+        include_str!("../../rules/qpu-shot-volume.yml"),
+    ),
+    (
         "secret-read-burst.yml",
         include_str!("../../rules/secret-read-burst.yml"),
+    ),
+    (
+        "secret-read-sweep.yml",
+        include_str!("../../rules/secret-read-sweep.yml"),
     ),
     (
         "secrets-batch-read.yml",

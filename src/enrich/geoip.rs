@@ -160,8 +160,9 @@ impl GeoIp {
             && let Ok(result) = reader.lookup(ip)
             && let Ok(Some(anon)) = result.decode::<geoip2::AnonymousIp>()
         {
+            // Not `is_anonymous`: MaxMind sets it for hosting providers too, and a
+            // sign-in from a cloud VM or a CI runner hides no one.
             let anonymous = [
-                anon.is_anonymous,
                 anon.is_anonymous_vpn,
                 anon.is_public_proxy,
                 anon.is_residential_proxy,
@@ -276,6 +277,20 @@ mod tests {
         let mut vpn = event_from("1.2.0.1");
         geo.enrich(&mut vpn);
         assert_eq!(vpn.src_anonymous, Some(true));
+        // 71.160.223.0/24 is a hosting provider only (MaxMind still sets is_anonymous).
+        let mut cloud = event_from("71.160.223.1");
+        geo.enrich(&mut cloud);
+        assert_eq!(
+            (cloud.src_anonymous, cloud.src_hosting),
+            (Some(false), Some(true))
+        );
+        // 186.30.236.0/24 is a public proxy.
+        let mut proxy = event_from("186.30.236.1");
+        geo.enrich(&mut proxy);
+        assert_eq!(
+            (proxy.src_anonymous, proxy.src_hosting),
+            (Some(true), Some(false))
+        );
 
         // An IP in no database stays empty rather than guessed.
         let mut unknown = event_from("10.0.0.1");

@@ -258,7 +258,10 @@ mod tests {
         // QuantumProviderAccount{Queue,Target,Message}AuditLogs
         let queue = r#"{"TenantId":"la-ws","TimeGenerated":"2026-11-12T06:00:00Z","Type":"QuantumProviderAccountQueueAuditLogs","Category":"AuditEvent","OperationName":"UpdateQueueDispatchStatus","OperationParams":{"TargetDispatchStatuses":[{"TargetId":"ionq.qpu.forte-1","Status":"Disabled"}]},"OperationVersion":"2025-12-01-preview","QueueId":"forte-1-standard","RequesterUpn":"","RequesterObjectId":"oid-ops","RequesterTenantId":"tid-ionq","ResultCode":"Success","Location":"eastus","TraceId":"t-q","_ResourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Quantum/providerAccounts/IonQ"}"#;
         let queue = normalize_as("azure_quantum_audit", queue);
-        assert_eq!((queue.class, queue.action.as_str()), (Class::Queue, "update"));
+        assert_eq!(
+            (queue.class, queue.action.as_str()),
+            (Class::Queue, "update")
+        );
         assert_eq!(queue.job_id, None);
         assert_eq!(queue.resource.as_deref(), Some("forte-1-standard"));
         assert_eq!(queue.project.as_deref(), Some("ionq"));
@@ -277,7 +280,10 @@ mod tests {
             "azure_quantum_audit",
             r#"{"TimeGenerated":"2026-11-12T06:05:00Z","Type":"QuantumProviderAccountTargetAuditLogs","Category":"AuditEvent","OperationName":"UpdateTargetIntakeStatus","OperationParams":{"Status":"Disabled"},"TargetId":"ionq.qpu.forte-1","RequesterUpn":"ops@ionq.example","RequesterObjectId":"oid-2","ResultCode":"Success","_ResourceId":"/subscriptions/s/resourceGroups/r/providers/Microsoft.Quantum/providerAccounts/ionq"}"#,
         );
-        assert_eq!((target.class, target.action.as_str()), (Class::Queue, "update"));
+        assert_eq!(
+            (target.class, target.action.as_str()),
+            (Class::Queue, "update")
+        );
         assert_eq!(target.backend.as_deref(), Some("ionq.qpu.forte-1"));
         assert_eq!(target.hardware, Some(Hardware::Qpu));
         assert_eq!(target.user.as_deref(), Some("ops@ionq.example"));
@@ -317,13 +323,22 @@ mod tests {
             )
         };
         let raised = update(r#"{"priorityUpdated":true,"nameUpdated":false,"tagsUpdated":false}"#);
-        assert_eq!((raised.class, raised.action.as_str()), (Class::Queue, "priority"));
+        assert_eq!(
+            (raised.class, raised.action.as_str()),
+            (Class::Queue, "priority")
+        );
         assert_eq!(raised.job_id.as_deref(), Some("j-1"));
         // The dynamic column exported as text.
         let as_text = update(r#""{\"priorityUpdated\":true}""#);
-        assert_eq!((as_text.class, as_text.action.as_str()), (Class::Queue, "priority"));
+        assert_eq!(
+            (as_text.class, as_text.action.as_str()),
+            (Class::Queue, "priority")
+        );
         let renamed = update(r#"{"priorityUpdated":false,"nameUpdated":true}"#);
-        assert_eq!((renamed.class, renamed.action.as_str()), (Class::Job, "update"));
+        assert_eq!(
+            (renamed.class, renamed.action.as_str()),
+            (Class::Job, "update")
+        );
     }
 
     #[test]

@@ -59,7 +59,8 @@ impl Format for BraketEvents {
     }
 
     fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
-        let kind = text(record, "detail-type").ok_or_else(|| NormalizeError::missing("detail-type"))?;
+        let kind =
+            text(record, "detail-type").ok_or_else(|| NormalizeError::missing("detail-type"))?;
         let detail = get(record, "detail").ok_or_else(|| NormalizeError::missing("detail"))?;
         let at = time(record, "time")
             .or_else(|| time(detail, "endedAt"))
@@ -70,50 +71,51 @@ impl Format for BraketEvents {
         let status_text = status.as_deref().unwrap_or("UNKNOWN");
         let device = first_text(detail, &["deviceArn", "deviceConfig.device", "device"]);
 
-        let mut e = if kind.contains("Status Change") && !kind.contains("Task") && !kind.contains("Job") {
-            // A device going offline or retiring: every queue on it stalls.
-            let mut e = NormalizedEvent::new(Source::Braket, at, Class::Queue, "update");
-            e.resource = device.clone();
-            e.message = Some(format!(
-                "device {} is now {status_text}",
-                device.as_deref().unwrap_or("(unnamed)")
-            ));
-            e
-        } else {
-            let is_job = kind.contains("Job");
-            let arn_path = if is_job { "jobArn" } else { "quantumTaskArn" };
-            let arn = text(detail, arn_path)
-                .or_else(|| text(record, "resources.0"))
-                .ok_or_else(|| NormalizeError::missing(&format!("detail.{arn_path}")))?;
-            let state = State::of(status.as_deref());
-            let mut e = NormalizedEvent::new(Source::Braket, at, Class::Job, state.action());
-            e.job_status = state.job_status();
-            e.outcome = state.outcome();
-            if e.outcome == Outcome::Failure {
-                e.reason = Some(match text(detail, "failureReason") {
-                    Some(why) => format!("{status_text}: {why}"),
-                    None => status_text.to_string(),
-                });
-            }
-            e.shots = int(detail, "shots").filter(|s| *s >= 0);
-            if is_job {
-                e.queue_seconds =
-                    seconds_between(time(detail, "createdAt"), time(detail, "startedAt"));
-            }
-            let what = if is_job { "hybrid job" } else { "task" };
-            let mut message = format!("{what} {status_text}");
-            if let Some(device) = &device {
-                message.push_str(&format!(" on {device}"));
-            }
-            if let Some(job) = text(detail, "jobArn").filter(|_| !is_job) {
-                message.push_str(&format!(" (task of hybrid job {job})"));
-            }
-            e.message = Some(message);
-            e.source_id = Some(format!("{arn}:{status_text}:{}", at.to_rfc3339()));
-            e.resource = Some(arn.clone());
-            e.job_id = Some(arn);
-            e
-        };
+        let mut e =
+            if kind.contains("Status Change") && !kind.contains("Task") && !kind.contains("Job") {
+                // A device going offline or retiring: every queue on it stalls.
+                let mut e = NormalizedEvent::new(Source::Braket, at, Class::Queue, "update");
+                e.resource = device.clone();
+                e.message = Some(format!(
+                    "device {} is now {status_text}",
+                    device.as_deref().unwrap_or("(unnamed)")
+                ));
+                e
+            } else {
+                let is_job = kind.contains("Job");
+                let arn_path = if is_job { "jobArn" } else { "quantumTaskArn" };
+                let arn = text(detail, arn_path)
+                    .or_else(|| text(record, "resources.0"))
+                    .ok_or_else(|| NormalizeError::missing(&format!("detail.{arn_path}")))?;
+                let state = State::of(status.as_deref());
+                let mut e = NormalizedEvent::new(Source::Braket, at, Class::Job, state.action());
+                e.job_status = state.job_status();
+                e.outcome = state.outcome();
+                if e.outcome == Outcome::Failure {
+                    e.reason = Some(match text(detail, "failureReason") {
+                        Some(why) => format!("{status_text}: {why}"),
+                        None => status_text.to_string(),
+                    });
+                }
+                e.shots = int(detail, "shots").filter(|s| *s >= 0);
+                if is_job {
+                    e.queue_seconds =
+                        seconds_between(time(detail, "createdAt"), time(detail, "startedAt"));
+                }
+                let what = if is_job { "hybrid job" } else { "task" };
+                let mut message = format!("{what} {status_text}");
+                if let Some(device) = &device {
+                    message.push_str(&format!(" on {device}"));
+                }
+                if let Some(job) = text(detail, "jobArn").filter(|_| !is_job) {
+                    message.push_str(&format!(" (task of hybrid job {job})"));
+                }
+                e.message = Some(message);
+                e.source_id = Some(format!("{arn}:{status_text}:{}", at.to_rfc3339()));
+                e.resource = Some(arn.clone());
+                e.job_id = Some(arn);
+                e
+            };
         e.operation = Some(format!("{kind}:{status_text}"));
         e.service = Some("braket.amazonaws.com".to_string());
         e.project = text(record, "account");
@@ -232,8 +234,14 @@ mod tests {
     #[test]
     fn a_failed_simulator_task_and_a_cancelled_one_are_failures() {
         let failed = TASK_DONE
-            .replace(r#""status":"COMPLETED""#, r#""status":"FAILED","failureReason":"Circuit exceeds device qubit count""#)
-            .replace("device/qpu/ionq/Aria-1", "device/quantum-simulator/amazon/sv1")
+            .replace(
+                r#""status":"COMPLETED""#,
+                r#""status":"FAILED","failureReason":"Circuit exceeds device qubit count""#,
+            )
+            .replace(
+                "device/qpu/ionq/Aria-1",
+                "device/quantum-simulator/amazon/sv1",
+            )
             .replace("us-east-1::device/quantum", "::device/quantum");
         let e = normalize_as("braket_events", &failed);
         assert_eq!((e.action.as_str(), e.outcome), ("fail", Outcome::Failure));
@@ -296,14 +304,15 @@ mod tests {
 
     #[test]
     fn the_fixture_follows_two_tasks_to_their_end() {
-        let events: Vec<NormalizedEvent> = crate::normalize::test_support::fixture(
-            "braket_events/events.jsonl",
-        )
-        .iter()
-        .map(|r| normalize_as("braket_events", &r.to_string()))
-        .collect();
-        let states: Vec<(&str, Outcome)> =
-            events.iter().map(|e| (e.action.as_str(), e.outcome)).collect();
+        let events: Vec<NormalizedEvent> =
+            crate::normalize::test_support::fixture("braket_events/events.jsonl")
+                .iter()
+                .map(|r| normalize_as("braket_events", &r.to_string()))
+                .collect();
+        let states: Vec<(&str, Outcome)> = events
+            .iter()
+            .map(|e| (e.action.as_str(), e.outcome))
+            .collect();
         assert_eq!(
             states,
             [

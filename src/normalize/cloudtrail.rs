@@ -1337,7 +1337,10 @@ mod tests {
                 r#"{{"eventVersion":"1.08","userIdentity":{{"type":"AssumedRole","principalId":"AROAEXAMPLE:deploy-admin","arn":"arn:aws:sts::123456789012:assumed-role/deploy-role/deploy-admin","accountId":"123456789012","accessKeyId":"ASIAEXAMPLE1","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::123456789012:role/deploy-role","accountId":"123456789012","userName":"deploy-role"}},"attributes":{{"creationDate":"2024-06-01T11:00:00Z","mfaAuthenticated":"false"}}}}}},"eventTime":"2024-06-01T12:02:00Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.11","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15","requestParameters":{{"secretId":"prod/db"}},"responseElements":null,"requestID":"q3","eventID":"e3","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management","tlsDetails":{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"secretsmanager.us-east-1.amazonaws.com"}}{marker}}}"#
             )
         };
-        let e = normalize_as("cloudtrail", &rec(r#","sessionCredentialFromConsole":"true""#));
+        let e = normalize_as(
+            "cloudtrail",
+            &rec(r#","sessionCredentialFromConsole":"true""#),
+        );
         assert_eq!(e.user_kind, UserKind::Human);
         assert_eq!(e.client, Client::Console);
         assert_eq!(
@@ -1386,7 +1389,10 @@ mod tests {
             granted.message.as_deref(),
             Some("permission set for a GROUP on AWS_ACCOUNT")
         );
-        assert_eq!(granted.user.as_deref(), Some("arn:aws:iam::111122223333:root"));
+        assert_eq!(
+            granted.user.as_deref(),
+            Some("arn:aws:iam::111122223333:root")
+        );
         assert_eq!(granted.user_kind, UserKind::Human);
         // `AWS Internal` from the person's address in a console session: the console.
         assert_eq!(granted.client, Client::Console);
@@ -1427,7 +1433,11 @@ mod tests {
             ),
         );
         assert_eq!(
-            (api.action.as_str(), api.target_user.as_deref(), api.target_role.as_deref()),
+            (
+                api.action.as_str(),
+                api.target_user.as_deref(),
+                api.target_role.as_deref()
+            ),
             ("assign", Some("u-1"), Some("g-1"))
         );
     }
@@ -1595,11 +1605,15 @@ mod tests {
         assert_eq!(e.shots, Some(1000));
         assert_eq!(
             e.session_id.as_deref(),
-            Some("arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666")
+            Some(
+                "arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666"
+            )
         );
         assert_eq!(
             e.message.as_deref(),
-            Some("runs in reservation arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666")
+            Some(
+                "runs in reservation arn:aws:braket:eu-north-1:111122223333:reservation/a1b2c3d4-1111-2222-3333-444455556666"
+            )
         );
     }
 
@@ -1612,9 +1626,14 @@ mod tests {
         assert_eq!((e.class, e.action.as_str()), (Class::ApiActivity, "update"));
         assert_eq!(
             e.resource.as_deref(),
-            Some("arn:aws:braket:us-east-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000002")
+            Some(
+                "arn:aws:braket:us-east-1:111122223333:quantum-task/aaaa1111-0000-4000-8000-000000000002"
+            )
         );
-        assert_eq!((e.job_id.as_deref(), e.job_status, e.hardware), (None, None, None));
+        assert_eq!(
+            (e.job_id.as_deref(), e.job_status, e.hardware),
+            (None, None, None)
+        );
     }
 
     #[test]

@@ -409,8 +409,14 @@ mod tests {
             "serialNumber": "arn:aws:iam::111122223333:mfa/alice"}}));
         assert!(r().scrub(&mut v));
         let text = to_json(&v);
-        assert!(!text.contains("PHNhbWxwOlJlc3BvbnNlIHhtbG5z") && !text.contains("123456"), "{text}");
-        assert!(text.contains("arn:aws:iam::111122223333:mfa/alice"), "{text}");
+        assert!(
+            !text.contains("PHNhbWxwOlJlc3BvbnNlIHhtbG5z") && !text.contains("123456"),
+            "{text}"
+        );
+        assert!(
+            text.contains("arn:aws:iam::111122223333:mfa/alice"),
+            "{text}"
+        );
     }
 
     #[test]

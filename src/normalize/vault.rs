@@ -645,13 +645,16 @@ fn without_port(address: &str) -> String {
 /// number. The operation and its result are KMIP TTLV under `request.data` and
 /// `response.data`, which are fingerprinted before this runs (a Get answers with
 /// key material): the entry is kept as KMIP activity of that client.
-fn kmip(
-    record: &Value,
-    time: chrono::DateTime<chrono::Utc>,
-    is_response: bool,
-) -> NormalizedEvent {
+fn kmip(record: &Value, time: chrono::DateTime<chrono::Utc>, is_response: bool) -> NormalizedEvent {
     let mut ev = NormalizedEvent::new(Source::Vault, time, Class::ApiActivity, "unknown");
-    ev.operation = Some(if is_response { "kmip-response" } else { "kmip-request" }.to_string());
+    ev.operation = Some(
+        if is_response {
+            "kmip-response"
+        } else {
+            "kmip-request"
+        }
+        .to_string(),
+    );
     ev.service = Some("kmip".to_string());
     ev.resource = text(record, "request.mount_point").or_else(|| text(record, "request.path"));
     // KMIP clients are programs holding a certificate issued to a KMIP role.

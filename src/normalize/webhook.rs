@@ -587,7 +587,10 @@ mod tests {
         let e = Webhook.normalize(&from_serde(v)).expect("schema-valid");
         assert_eq!(e.message, None);
         assert_eq!(e.roles, vec!["researcher".to_string()]);
-        assert_eq!(err(json!({"message": ""})), "field `message` must not be empty");
+        assert_eq!(
+            err(json!({"message": ""})),
+            "field `message` must not be empty"
+        );
         assert_eq!(
             err(json!({"roles": [""]})),
             "field `roles[0]` must be a non-empty string, got \"\""

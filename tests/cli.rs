@@ -46,6 +46,7 @@ fn fixtures_ingest_once_and_a_second_run_stores_nothing_new() {
         "gcp_audit",
         "ibm_quantum",
         "azure_quantum",
+        "braket",
         "webhook",
     ] {
         assert!(
@@ -722,4 +723,245 @@ fn a_deferred_index_is_announced_and_repaired() {
         !String::from_utf8_lossy(&out.stderr).contains("not in the search index"),
         "the warning stays after the repair"
     );
+}
+
+/// An Okta System Log event: `actor` does `event_type` with `outcome` at `time`,
+/// through API token `token` when given.
+fn okta_event(
+    n: usize,
+    time: &str,
+    event_type: &str,
+    actor: &str,
+    outcome: &str,
+    token: Option<&str>,
+) -> String {
+    let mut e = serde_json::json!({
+        "uuid": format!("review-{n:04}"), "published": time, "eventType": event_type, "version": "0",
+        "severity": "INFO", "displayMessage": event_type,
+        "actor": {"id": format!("00u-{actor}"), "type": "User", "alternateId": actor},
+        "client": {"ipAddress": "198.51.100.23"},
+        "outcome": {"result": outcome},
+        "transaction": {"type": "WEB", "id": format!("tx{n}"), "detail": {}},
+    });
+    if let Some(token) = token {
+        e["transaction"]["detail"]["requestApiTokenId"] = token.into();
+    }
+    e.to_string()
+}
+
+#[test]
+fn the_access_review_lists_dormant_accounts_stale_and_shared_credentials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let day = |d: u32| {
+        format!(
+            "2026-{}T09:00:00.000Z",
+            if d <= 30 {
+                format!("09-{d:02}")
+            } else {
+                format!("10-{:02}", d - 30)
+            }
+        )
+    };
+    let mut lines = Vec::new();
+    let mut add = |time: String, et: &str, actor: &str, outcome: &str, token: Option<&str>| {
+        let n = lines.len();
+        lines.push(okta_event(n, &time, et, actor, outcome, token));
+    };
+    // The review is as of 2026-10-31 with a 30-day idle window: the cutoff is 10-01.
+    // alice last signed in on 09-01; someone tried her account twice since.
+    add(
+        day(1),
+        "user.session.start",
+        "alice@example.org",
+        "SUCCESS",
+        None,
+    );
+    add(
+        day(50),
+        "user.session.start",
+        "alice@example.org",
+        "FAILURE",
+        None,
+    );
+    add(
+        day(51),
+        "user.session.start",
+        "alice@example.org",
+        "FAILURE",
+        None,
+    );
+    // bob is active; carol is new this month (not dormant, just new).
+    add(
+        day(2),
+        "user.session.start",
+        "bob@example.org",
+        "SUCCESS",
+        None,
+    );
+    add(
+        day(59),
+        "user.session.start",
+        "bob@example.org",
+        "SUCCESS",
+        None,
+    );
+    add(
+        day(45),
+        "user.session.start",
+        "carol@example.org",
+        "FAILURE",
+        None,
+    );
+    // Token 00Told: last used 09-10, never revoked: stale.
+    add(
+        day(10),
+        "user.lifecycle.update",
+        "svc-sync@example.org",
+        "SUCCESS",
+        Some("00Told"),
+    );
+    // Token 00Tgone: unused as long, but revoked on 09-20: not listed.
+    add(
+        day(11),
+        "user.lifecycle.update",
+        "svc-sync@example.org",
+        "SUCCESS",
+        Some("00Tgone"),
+    );
+    // Token 00Tci: used by two principals, still in use; first seen more than 90 days
+    // before the review (in June, below), so long-lived as well.
+    add(
+        "2026-06-01T09:00:00.000Z".into(),
+        "user.lifecycle.update",
+        "svc-ci@example.org",
+        "SUCCESS",
+        Some("00Tci"),
+    );
+    add(
+        day(58),
+        "user.lifecycle.update",
+        "svc-ci@example.org",
+        "SUCCESS",
+        Some("00Tci"),
+    );
+    add(
+        day(59),
+        "user.lifecycle.update",
+        "dave@example.org",
+        "SUCCESS",
+        Some("00Tci"),
+    );
+    // After the review's time: unseen by it (bob would not be dormant anyway, and
+    // 00Told's use in November must not make it fresh).
+    add(
+        "2026-11-05T09:00:00.000Z".into(),
+        "user.lifecycle.update",
+        "svc-sync@example.org",
+        "SUCCESS",
+        Some("00Told"),
+    );
+    let mut revoke = serde_json::json!({
+        "uuid": "review-revoke", "published": "2026-09-20T09:00:00.000Z", "eventType": "system.api_token.revoke",
+        "version": "0", "actor": {"id": "00u-admin", "type": "User", "alternateId": "admin@example.org"},
+        "client": {"ipAddress": "198.51.100.23"}, "outcome": {"result": "SUCCESS"},
+        "target": [{"id": "00Tgone", "type": "Token", "alternateId": "unknown", "displayName": "old sync"}],
+    });
+    revoke["transaction"] = serde_json::json!({"type": "WEB", "id": "txr", "detail": {}});
+    lines.push(revoke.to_string());
+    // A job submitted with a key that names no principal.
+    lines.push(r#"{"schema":"qtrail.job_event/v1","id":"anon-1","time":"2026-10-20T03:00:00Z","action":"submit","token_id":"qfp:0123456789abcdef01234567","backend":"ionq-aria-1","hardware":"qpu","job_id":"j-anon"}"#.into());
+    let input = tmp.path().join("review.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    ingest_json(
+        &data,
+        &["--no-index", "--no-detect", input.to_str().unwrap()],
+    );
+
+    let review = |report: &str| -> Vec<Value> {
+        let out = ok(qtrail(&data)
+            .args([
+                "review",
+                report,
+                "--as-of",
+                "2026-10-31",
+                "--output",
+                "json",
+            ])
+            .output()
+            .unwrap());
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let dormant = review("dormant");
+    let users: Vec<&str> = dormant
+        .iter()
+        .map(|r| r["user"].as_str().unwrap())
+        .collect();
+    // alice first (tried since), then by last success: svc-sync's token went quiet on
+    // 09-11, and the admin who revoked the other one has not been back since 09-20.
+    assert_eq!(
+        users,
+        [
+            "alice@example.org",
+            "svc-sync@example.org",
+            "admin@example.org"
+        ],
+        "{dormant:?}"
+    );
+    assert_eq!(dormant[0]["failures_since"], 2, "{dormant:?}");
+    assert_eq!(dormant[0]["report"], "dormant");
+
+    let tokens = review("tokens");
+    let found: Vec<(&str, &str)> = tokens
+        .iter()
+        .map(|r| {
+            (
+                r["token_id"].as_str().unwrap(),
+                r["finding"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("00Told", "stale"), ("00Tci", "long-lived")],
+        "{tokens:?}"
+    );
+
+    let shared = review("shared");
+    let found: Vec<(&str, u64, u64)> = shared
+        .iter()
+        .map(|r| {
+            (
+                r["token_id"].as_str().unwrap(),
+                r["principals"].as_u64().unwrap(),
+                r["unattributed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("00Tci", 2, 0), ("qfp:0123456789abcdef01234567", 0, 1)],
+        "{shared:?}"
+    );
+    assert_eq!(shared[0]["users"], "dave@example.org, svc-ci@example.org");
+
+    // The table output names each report; CSV takes one report at a time.
+    let table = ok(qtrail(&data)
+        .args(["review", "--as-of", "2026-10-31"])
+        .output()
+        .unwrap());
+    assert!(
+        table.contains(
+            "== Dormant accounts: seen before, no successful activity in the last 30d (3)"
+        ),
+        "{table}"
+    );
+    let csv = qtrail(&data)
+        .args(["review", "--output", "csv"])
+        .output()
+        .unwrap();
+    assert!(!csv.status.success());
+    assert!(String::from_utf8_lossy(&csv.stderr).contains("name one report"));
 }

@@ -15,6 +15,7 @@ mod ingest;
 mod prune;
 mod quarantine;
 mod reindex;
+mod review;
 mod rule_source;
 mod rules;
 mod schema;
@@ -68,6 +69,8 @@ pub enum Command {
     Search(search::Args),
     /// One user's, token's, IP's, session's or job's events across all sources, in time order.
     Timeline(timeline::Args),
+    /// Access review: dormant accounts, stale or long-lived credentials, shared credentials.
+    Review(review::Args),
     /// Rebuild the search index from the stored events.
     Reindex(reindex::Args),
     /// Remove whole days before a date from the stored events and the index.
@@ -94,6 +97,7 @@ pub fn main() -> Result<()> {
         Command::Rules(args) => rules::run(args),
         Command::Search(args) => search::run(&cli, args),
         Command::Timeline(args) => timeline::run(&cli, args),
+        Command::Review(args) => review::run(&cli, args),
         Command::Reindex(args) => reindex::run(&cli, args),
         Command::Prune(args) => prune::run(&cli, args),
         Command::Quarantine(args) => quarantine::run(&cli, args),

@@ -26,6 +26,9 @@ mod okta;
 mod vault;
 mod webhook;
 
+#[cfg(test)]
+mod robustness;
+
 /// A source format: how to recognise a record of it and how to normalize one.
 pub trait Format: Sync {
     /// The name used by `--format` and in quarantine reasons (`okta`, `cloudtrail`, ...).

@@ -32,6 +32,10 @@ pub const RULES: &[(&str, &str)] = &[
         include_str!("../../rules/credential-created.yml"),
     ),
     (
+        "distributed-password-spraying.yml",
+        include_str!("../../rules/distributed-password-spraying.yml"),
+    ),
+    (
         "failed-login-burst.yml",
         include_str!("../../rules/failed-login-burst.yml"),
     ),

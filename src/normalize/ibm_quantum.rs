@@ -166,18 +166,19 @@ fn is_session_record(record: &Value) -> bool {
     let Some(obj) = record.as_object() else {
         return false;
     };
-    let state = obj
-        .get("state")
-        .and_then(|s| s.as_str())
-        .is_some_and(|s| SessionState::parse(s) != SessionState::Unknown);
-    let mode = obj
-        .get("mode")
-        .and_then(|m| m.as_str())
-        .is_some_and(|m| m.eq_ignore_ascii_case("dedicated") || m.eq_ignore_ascii_case("batch"));
+    let mode = || {
+        obj.get("mode")
+            .and_then(|m| m.as_str())
+            .is_some_and(|m| m.eq_ignore_ascii_case("dedicated") || m.eq_ignore_ascii_case("batch"))
+    };
+    // Cheap key lookups first: this runs on every record no earlier format took.
     obj.get("id").is_some_and(|v| v.is_str())
-        && state
         && SESSION_KEYS.iter().any(|k| obj.contains_key(*k))
-        && (obj.contains_key("backend_name") || mode)
+        && (obj.contains_key("backend_name") || mode())
+        && obj
+            .get("state")
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| SessionState::parse(s) != SessionState::Unknown)
 }
 
 /// A workload (`GET /workloads`) that is a session or a batch rather than a job.

@@ -1,6 +1,7 @@
-//! IBM Quantum: Qiskit Runtime job records and IBM Cloud activity-tracking events.
+//! IBM Quantum: Qiskit Runtime job and session records and IBM Cloud activity-tracking
+//! events.
 //!
-//! Two shapes, told apart by `detect`:
+//! Three shapes, told apart by `detect`:
 //!
 //! **Job records** (`GET /jobs`, `/jobs/{id}` of the Qiskit Runtime REST API, or the
 //! older `/facade/v1/jobs`): `id`, `backend`, `state{status, reason, reason_code}`,
@@ -11,7 +12,9 @@
 //! `usage`) into the record, at the top level or under `metrics`. IBM Quantum
 //! Platform's workloads (`GET /workloads`: `id`, `created`, `ended`, `backend`,
 //! `instance`, `user_id`, `mode` job/session/batch, flat `status` pending /
-//! in_progress / completed / failed / canceled, `status_reason`) are job records too.
+//! in_progress / completed / failed / canceled, `status_reason`) in `job` mode are job
+//! records too (their `usage_seconds` is the job's usage); a workload in `session` or
+//! `batch` mode is the session itself (below).
 //! - A record is a snapshot. `status` → action / job_status / outcome: Queued (and
 //!   Initializing, Validating) → submit / queued / unknown; Running → start / running /
 //!   unknown; Completed (DONE) → complete / completed / success; Failed (ERROR) → fail /
@@ -31,6 +34,36 @@
 //! - `project` = the instance CRN (`crn`/`instance`) or `hub/group/project`; the CRN
 //!   also gives `tenant` (the account `a/...`) and `region`.
 //! - `source_id` = `id:status:time`, so snapshots of one job in different states differ.
+//!
+//! **Session records** (`GET /sessions/{id}` of the Qiskit Runtime REST API: `id`,
+//! `backend_name`, `mode` dedicated / batch, `state` open / active / inactive / closed,
+//! `state_reason`, `accepting_jobs`, `started_at` (created), `activated_at`,
+//! `closed_at`, `last_job_started`, `last_job_completed`, `interactive_ttl`,
+//! `max_ttl`, `active_ttl`, `timestamps[{status, timestamp}]`, `user_id`,
+//! `elapsed_time`; or qiskit-ibm-runtime's `Session.details()` / `Batch.details()`,
+//! the same with `interactive_timeout`, `max_time`, `active_timeout`, `usage_time`),
+//! and `session` / `batch` mode workloads. A session reserves the backend's queue for
+//! its jobs, so these are class `queue`, `session_id` = the id (no `job_id`):
+//!
+//!   | state (workload status) | action | job_status | outcome |
+//!   |---|---|---|---|
+//!   | open (pending) | open | queued | unknown |
+//!   | active (in_progress) | open | running | unknown |
+//!   | inactive (idle past `interactive_ttl`, still open) | update | queued | unknown |
+//!   | closed (completed) | close | completed | success |
+//!   | (failed) | close | failed | failure |
+//!   | (canceled) | close | cancelled | failure |
+//!
+//!   `time` is the state's: `closed_at` (a workload's `ended`) once closed, the last
+//!   `timestamps` entry of the state, `activated_at` while active, else `started_at`
+//!   (or `created_at`, `created`; one is required). `reason` = `state_reason`
+//!   (`status_reason`). `source_id` = `id:state:time`. `operation` = `session:<state>`
+//!   or `batch:<state>`. backend, hardware, user and project as for jobs.
+//! - No `qpu_seconds` on a session: IBM bills session and batch work by the session's
+//!   usage (`elapsed_time`, `usage_time`), but for a batch that is the sum of its jobs'
+//!   quantum time and for a dedicated session the wall-clock time it was active, which
+//!   holds its jobs' quantum time, and every job carries its own usage: summing both
+//!   would count the jobs twice. The session's usage is kept in `message` (and `raw`).
 //!
 //! **Activity-tracking events** (IBM Cloud Activity Tracker / Cloud Logs, CADF):
 //! `action` `quantum-computing.<object>.<verb>` (`job.create`, `job.cancel`,
@@ -56,8 +89,8 @@ use chrono::{DateTime, Utc};
 use super::json::prelude::*;
 
 use super::fields::{
-    client_from_user_agent, first_text, float, get, int, require_text, require_time,
-    seconds_between, text, time,
+    boolean, client_from_user_agent, first_text, float, get, int, parse_time_value, require_text,
+    require_time, seconds_between, text, time,
 };
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
@@ -72,12 +105,14 @@ impl Format for IbmQuantum {
     }
 
     fn detect(&self, record: &Value) -> bool {
-        is_activity_event(record) || is_job_record(record)
+        is_activity_event(record) || is_session_record(record) || is_job_record(record)
     }
 
     fn normalize(&self, record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         if is_activity_event(record) {
             activity_event(record)
+        } else if is_session_record(record) || is_session_workload(record) {
+            session_record(record)
         } else {
             job_record(record)
         }
@@ -109,6 +144,178 @@ fn is_job_record(record: &Value) -> bool {
         && obj.contains_key("mode")
         && (obj.contains_key("backend") || obj.contains_key("instance"));
     obj.contains_key("id") && obj.contains_key("created") && (program || state || workload)
+}
+
+/// Keys only a Qiskit Runtime session has: the REST API's, then `Session.details()`'s.
+const SESSION_KEYS: &[&str] = &[
+    "accepting_jobs",
+    "interactive_ttl",
+    "max_ttl",
+    "active_ttl",
+    "interactive_timeout",
+    "active_timeout",
+    "last_job_started",
+    "last_job_completed",
+    "activated_at",
+];
+
+/// A Qiskit Runtime session or batch (`GET /sessions/{id}`, `Session.details()`): a
+/// string id, a session `state`, a session-only key, and a backend or session mode.
+/// (A GitHub issue has an `open`/`closed` state too, but a numeric id and none of these.)
+fn is_session_record(record: &Value) -> bool {
+    let Some(obj) = record.as_object() else {
+        return false;
+    };
+    let mode = || {
+        obj.get("mode")
+            .and_then(|m| m.as_str())
+            .is_some_and(|m| m.eq_ignore_ascii_case("dedicated") || m.eq_ignore_ascii_case("batch"))
+    };
+    // Cheap key lookups first: this runs on every record no earlier format took.
+    obj.get("id").is_some_and(|v| v.is_str())
+        && SESSION_KEYS.iter().any(|k| obj.contains_key(*k))
+        && (obj.contains_key("backend_name") || mode())
+        && obj
+            .get("state")
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| SessionState::parse(s) != SessionState::Unknown)
+}
+
+/// A workload (`GET /workloads`) that is a session or a batch rather than a job.
+fn is_session_workload(record: &Value) -> bool {
+    is_job_record(record)
+        && get(record, "program.id").is_none()
+        && get(record, "state.status").is_none()
+        && text(record, "mode")
+            .is_some_and(|m| m.eq_ignore_ascii_case("session") || m.eq_ignore_ascii_case("batch"))
+}
+
+/// The states of a session (`state`), or of a session workload (`status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SessionState {
+    Open,
+    Active,
+    Inactive,
+    Closed,
+    Failed,
+    Cancelled,
+    Unknown,
+}
+
+impl SessionState {
+    fn parse(s: &str) -> SessionState {
+        let s = s.trim().to_ascii_lowercase();
+        match s.as_str() {
+            "open" | "pending" => SessionState::Open,
+            "active" | "in_progress" => SessionState::Active,
+            "inactive" => SessionState::Inactive,
+            "closed" | "completed" => SessionState::Closed,
+            "failed" => SessionState::Failed,
+            "canceled" | "cancelled" => SessionState::Cancelled,
+            _ => SessionState::Unknown,
+        }
+    }
+
+    fn closed(self) -> bool {
+        matches!(
+            self,
+            SessionState::Closed | SessionState::Failed | SessionState::Cancelled
+        )
+    }
+}
+
+fn session_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
+    let id = require_text(record, "id")?;
+    let status =
+        first_text(record, &["state", "status"]).ok_or_else(|| NormalizeError::missing("state"))?;
+    let state = SessionState::parse(&status);
+    let created = ["started_at", "created_at", "created"]
+        .iter()
+        .find_map(|p| time(record, p));
+    // The last entry of the API's state history for the current state.
+    let entered = get(record, "timestamps")
+        .and_then(|t| t.as_array())
+        .and_then(|entries| {
+            entries.iter().rev().find_map(|entry| {
+                let s = entry.get("status").and_then(|s| s.as_str())?;
+                if s.eq_ignore_ascii_case(&status) {
+                    entry.get("timestamp").and_then(parse_time_value)
+                } else {
+                    None
+                }
+            })
+        });
+    let chain: [Option<DateTime<Utc>>; 3] = match state {
+        _ if state.closed() => [
+            time(record, "closed_at").or_else(|| time(record, "ended")),
+            entered,
+            time(record, "last_job_completed"),
+        ],
+        SessionState::Active => [entered, time(record, "activated_at"), None],
+        SessionState::Inactive => [
+            entered,
+            time(record, "last_job_completed"),
+            time(record, "activated_at"),
+        ],
+        _ => [entered, None, None],
+    };
+    let at = chain
+        .into_iter()
+        .flatten()
+        .next()
+        .or(created)
+        .ok_or_else(|| NormalizeError::missing("started_at"))?;
+
+    let (action, job_status, outcome) = match state {
+        SessionState::Open => ("open", Some(JobStatus::Queued), Outcome::Unknown),
+        SessionState::Active => ("open", Some(JobStatus::Running), Outcome::Unknown),
+        SessionState::Inactive => ("update", Some(JobStatus::Queued), Outcome::Unknown),
+        SessionState::Closed => ("close", Some(JobStatus::Completed), Outcome::Success),
+        SessionState::Failed => ("close", Some(JobStatus::Failed), Outcome::Failure),
+        SessionState::Cancelled => ("close", Some(JobStatus::Cancelled), Outcome::Failure),
+        SessionState::Unknown => ("update", None, Outcome::Unknown),
+    };
+    let mode = text(record, "mode");
+    let item = if mode
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("batch"))
+    {
+        "batch"
+    } else {
+        "session"
+    };
+
+    let mut e = NormalizedEvent::new(Source::IbmQuantum, at, Class::Queue, action);
+    e.source_id = Some(format!("{id}:{status}:{}", at.to_rfc3339()));
+    e.operation = Some(format!("{item}:{status}"));
+    e.service = Some("quantum-computing".to_string());
+    e.provider = Some("ibm".to_string());
+    e.job_status = job_status;
+    e.outcome = outcome;
+    e.reason = first_text(record, &["state_reason", "status_reason"])
+        .or_else(|| (outcome == Outcome::Failure).then(|| status.clone()));
+    e.backend = first_text(record, &["backend_name", "backend"]);
+    e.hardware = e.backend.as_deref().and_then(backend_hardware);
+    e.session_id = Some(id);
+    e.user_id = first_text(record, &["user_id", "userId"]);
+    e.user.clone_from(&e.user_id);
+    e.user_kind = e.user_id.as_deref().map_or(UserKind::Unknown, kind_from_id);
+    apply_project(&mut e, record);
+
+    let on = e.backend.as_deref().unwrap_or("an unassigned backend");
+    let mut message = format!("{item} {status} on {on}");
+    if !state.closed() && boolean(record, "accepting_jobs") == Some(false) {
+        message.push_str(" (not accepting new jobs)");
+    }
+    // The billed usage: see the module doc for why it is not qpu_seconds.
+    if let Some(usage) = ["elapsed_time", "usage_time", "usage_seconds"]
+        .iter()
+        .find_map(|p| float(record, p))
+    {
+        message.push_str(&format!(", usage {usage} s"));
+    }
+    e.message = Some(message);
+    Ok(e)
 }
 
 /// The lifecycle states of a Qiskit Runtime job.
@@ -215,20 +422,13 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         // Billed time, quantum seconds only (the metrics endpoint's `bss`).
         "bss.seconds",
         "metrics.bss.seconds",
+        // A job-mode workload's usage (`GET /workloads`).
+        "usage_seconds",
     ]
     .iter()
     .find_map(|p| float(record, p))
     .filter(|_| !usage_pending);
-    apply_instance(&mut e, first_text(record, &["crn", "instance"]).as_deref());
-    if e.project.is_none()
-        && let (Some(h), Some(g), Some(p)) = (
-            text(record, "hub"),
-            text(record, "group"),
-            text(record, "project"),
-        )
-    {
-        e.project = Some(format!("{h}/{g}/{p}"));
-    }
+    apply_project(&mut e, record);
     let on = e.backend.as_deref().unwrap_or("an unassigned backend");
     let mode = text(record, "mode").map_or(String::new(), |m| format!(" ({m} mode)"));
     e.message = Some(match &program {
@@ -283,6 +483,20 @@ fn shots(record: &Value) -> Option<i64> {
             own.or(default)
         })
         .try_fold(0i64, |total, n| total.checked_add(n?))
+}
+
+/// Project (and tenant, region) from the record's instance CRN, else `hub/group/project`.
+fn apply_project(e: &mut NormalizedEvent, record: &Value) {
+    apply_instance(e, first_text(record, &["crn", "instance"]).as_deref());
+    if e.project.is_none()
+        && let (Some(h), Some(g), Some(p)) = (
+            text(record, "hub"),
+            text(record, "group"),
+            text(record, "project"),
+        )
+    {
+        e.project = Some(format!("{h}/{g}/{p}"));
+    }
 }
 
 /// Project, tenant and region from a Qiskit Runtime CRN
@@ -586,8 +800,14 @@ mod tests {
             .collect();
         assert_eq!(events.len(), 2);
         let (failed, running) = (&events[0], &events[1]);
+        // A session-mode workload is the session itself (it has `accepting_jobs`).
         assert_eq!(failed.source, Source::IbmQuantum);
+        assert_eq!(failed.class, Class::Queue);
+        assert_eq!(failed.action, "close");
+        assert_eq!(failed.outcome, Outcome::Failure);
         assert_eq!(failed.job_status, Some(JobStatus::Failed));
+        assert_eq!(failed.session_id.as_deref(), Some("d1f0wk0000"));
+        assert_eq!(failed.job_id, None);
         assert_eq!(failed.time, ts("2026-11-10T09:04:30Z"));
         assert_eq!(
             failed.reason.as_deref(),
@@ -595,13 +815,154 @@ mod tests {
         );
         assert_eq!(failed.hardware, Some(Hardware::Qpu));
         assert_eq!(failed.tenant.as_deref(), Some("abc123"));
+        assert_eq!(failed.operation.as_deref(), Some("session:failed"));
         assert_eq!(
             failed.message.as_deref(),
-            Some("job failed on ibm_torino (session mode)")
+            Some("session failed on ibm_torino")
         );
+        assert_eq!(
+            failed.source_id.as_deref(),
+            Some("d1f0wk0000:failed:2026-11-10T09:04:30+00:00")
+        );
+        assert_eq!(running.class, Class::Job);
         assert_eq!(running.job_status, Some(JobStatus::Running));
         assert_eq!(running.action, "start");
+        assert_eq!(running.job_id.as_deref(), Some("d1f0wk0001"));
         assert_eq!(running.user.as_deref(), Some("IBMid-270001ABCD"));
+    }
+
+    #[test]
+    fn a_closed_dedicated_session_closes_the_queue_reservation() {
+        // `GET /sessions/{id}` of the Qiskit Runtime REST API.
+        let e = normalize_as(
+            "ibm_quantum",
+            r#"{"id":"d1abcsess0000000001","backend_name":"ibm_torino","started_at":"2026-11-10T09:00:00.000Z","activated_at":"2026-11-10T09:05:12.000Z","closed_at":"2026-11-10T09:45:00.500Z","last_job_started":"2026-11-10T09:40:00Z","last_job_completed":"2026-11-10T09:44:59Z","interactive_ttl":60,"max_ttl":28800,"active_ttl":28800,"state":"closed","state_reason":"max_ttl reached","accepting_jobs":false,"mode":"dedicated","timestamps":[{"status":"open","timestamp":"2026-11-10T09:00:00.000Z"},{"status":"active","timestamp":"2026-11-10T09:05:12.000Z"},{"status":"closed","timestamp":"2026-11-10T09:45:00.500Z"}],"user_id":"IBMid-270001ABCD","elapsed_time":2388.5}"#,
+        );
+        assert_eq!(e.source, Source::IbmQuantum);
+        assert_eq!(e.class, Class::Queue);
+        assert_eq!(e.action, "close");
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(e.job_status, Some(JobStatus::Completed));
+        assert_eq!(e.reason.as_deref(), Some("max_ttl reached"));
+        assert_eq!(e.time, ts("2026-11-10T09:45:00.500Z"));
+        assert_eq!(e.session_id.as_deref(), Some("d1abcsess0000000001"));
+        assert_eq!(e.job_id, None);
+        assert_eq!(e.backend.as_deref(), Some("ibm_torino"));
+        assert_eq!(e.hardware, Some(Hardware::Qpu));
+        assert_eq!(e.user.as_deref(), Some("IBMid-270001ABCD"));
+        assert_eq!(e.user_id.as_deref(), Some("IBMid-270001ABCD"));
+        assert_eq!(e.user_kind, UserKind::Human);
+        // Billed wall-clock time that holds the jobs' own usage: not summed again.
+        assert_eq!(e.qpu_seconds, None);
+        assert_eq!(e.queue_seconds, None);
+        assert_eq!(e.operation.as_deref(), Some("session:closed"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("session closed on ibm_torino, usage 2388.5 s")
+        );
+        assert_eq!(
+            e.source_id.as_deref(),
+            Some("d1abcsess0000000001:closed:2026-11-10T09:45:00.500+00:00")
+        );
+    }
+
+    #[test]
+    fn batch_and_session_snapshots_take_their_states_time() {
+        // qiskit-ibm-runtime's `Batch.details()`: the REST fields renamed.
+        let batch = normalize_as(
+            "ibm_quantum",
+            r#"{"id":"d1abcbatch000000002","backend_name":"ibm_fez","interactive_timeout":1,"max_time":28800,"active_timeout":28800,"state":"active","accepting_jobs":true,"last_job_started":"2026-11-10T10:02:00Z","last_job_completed":null,"started_at":"2026-11-10T10:00:00Z","closed_at":null,"activated_at":"2026-11-10T10:01:30Z","mode":"batch","usage_time":12.25}"#,
+        );
+        assert_eq!(batch.class, Class::Queue);
+        assert_eq!(batch.action, "open");
+        assert_eq!(batch.outcome, Outcome::Unknown);
+        assert_eq!(batch.job_status, Some(JobStatus::Running));
+        assert_eq!(batch.time, ts("2026-11-10T10:01:30Z"));
+        assert_eq!(batch.session_id.as_deref(), Some("d1abcbatch000000002"));
+        assert_eq!(batch.user, None);
+        assert_eq!(batch.qpu_seconds, None);
+        assert_eq!(batch.reason, None);
+        assert_eq!(batch.operation.as_deref(), Some("batch:active"));
+        assert_eq!(
+            batch.message.as_deref(),
+            Some("batch active on ibm_fez, usage 12.25 s")
+        );
+        assert_eq!(
+            batch.source_id.as_deref(),
+            Some("d1abcbatch000000002:active:2026-11-10T10:01:30+00:00")
+        );
+
+        let session = |state: &str, extra: &str| {
+            normalize_as(
+                "ibm_quantum",
+                &format!(
+                    r#"{{"id":"d1sess3","backend_name":"simulator_stabilizer","mode":"dedicated","state":"{state}","interactive_ttl":60,"started_at":"2026-11-11T08:00:00Z"{extra}}}"#
+                ),
+            )
+        };
+        let open = session("open", r#","accepting_jobs":true"#);
+        assert_eq!(
+            (open.action.as_str(), open.job_status, open.time),
+            ("open", Some(JobStatus::Queued), ts("2026-11-11T08:00:00Z"))
+        );
+        assert_eq!(open.hardware, Some(Hardware::Simulator));
+        assert_eq!(
+            open.message.as_deref(),
+            Some("session open on simulator_stabilizer")
+        );
+        let idle = session(
+            "inactive",
+            r#","activated_at":"2026-11-11T08:01:00Z","last_job_completed":"2026-11-11T08:20:00Z","accepting_jobs":false"#,
+        );
+        assert_eq!(
+            (idle.action.as_str(), idle.job_status, idle.outcome),
+            ("update", Some(JobStatus::Queued), Outcome::Unknown)
+        );
+        assert_eq!(idle.time, ts("2026-11-11T08:20:00Z"));
+        assert_eq!(
+            idle.message.as_deref(),
+            Some("session inactive on simulator_stabilizer (not accepting new jobs)")
+        );
+        assert_ne!(idle.source_id, open.source_id);
+        let no_time = IbmQuantum.normalize(&from_serde(serde_json::json!({"id": "s", "backend_name": "ibm_fez", "state": "open", "accepting_jobs": true})));
+        assert!(
+            no_time
+                .expect_err("a session needs a time")
+                .0
+                .contains("`started_at`")
+        );
+    }
+
+    #[test]
+    fn a_batch_workload_is_the_batch() {
+        let e = normalize_as(
+            "ibm_quantum",
+            r#"{"id":"d1f0bt0001","created":"2026-11-12T07:00:00Z","ended":"2026-11-12T07:30:00Z","backend":"ibm_kingston","instance":"crn:v1:bluemix:public:quantum-computing:us-east:a/abc123:inst-1::","user_id":"iam-ServiceId-1b2c3d4e","accepting_jobs":false,"mode":"batch","status":"canceled","tags":[],"usage_seconds":42}"#,
+        );
+        assert_eq!(e.class, Class::Queue);
+        assert_eq!(e.action, "close");
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.job_status, Some(JobStatus::Cancelled));
+        assert_eq!(e.reason.as_deref(), Some("canceled"));
+        assert_eq!(e.time, ts("2026-11-12T07:30:00Z"));
+        assert_eq!(e.session_id.as_deref(), Some("d1f0bt0001"));
+        assert_eq!(e.user_kind, UserKind::Service);
+        assert_eq!(
+            e.project.as_deref(),
+            Some("crn:v1:bluemix:public:quantum-computing:us-east:a/abc123:inst-1::")
+        );
+        assert_eq!(e.qpu_seconds, None);
+        assert_eq!(e.operation.as_deref(), Some("batch:canceled"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("batch canceled on ibm_kingston, usage 42 s")
+        );
+        // A job-mode workload's usage is that job's.
+        let job = normalize_as(
+            "ibm_quantum",
+            r#"{"id":"d1f0jb0001","created":"2026-11-12T07:00:00Z","ended":"2026-11-12T07:01:00Z","backend":"ibm_kingston","user_id":"IBMid-1","mode":"job","status":"completed","usage_seconds":3}"#,
+        );
+        assert_eq!((job.class, job.qpu_seconds), (Class::Job, Some(3.0)));
     }
 
     #[test]
@@ -743,6 +1104,13 @@ mod tests {
         // id, a creation time, a status and a mode (a checkout session) is not one.
         assert!(f.detect(&from_serde(serde_json::json!({"id": "w", "created": "2025-01-01T00:00:00Z", "status": "pending", "mode": "job", "backend": "ibm_fez"}))));
         assert!(!f.detect(&from_serde(serde_json::json!({"id": "cs_1", "created": 1700000000, "mode": "payment", "status": "complete"}))));
+        // A session, as the REST API and as `Session.details()` give it.
+        assert!(f.detect(&from_serde(serde_json::json!({"id": "s", "backend_name": "ibm_fez", "state": "active", "accepting_jobs": true, "started_at": "2025-01-01T00:00:00Z"}))));
+        assert!(f.detect(&from_serde(serde_json::json!({"id": "s", "backend_name": null, "state": "open", "interactive_timeout": 60, "mode": "batch"}))));
+        // A GitHub issue: an open/closed state, a numeric id, no session keys.
+        assert!(!f.detect(&from_serde(serde_json::json!({"id": 1, "number": 7, "state": "closed", "state_reason": "completed", "closed_at": "2025-01-01T00:00:00Z", "created_at": "2024-12-01T00:00:00Z"}))));
+        // Session-like keys without a session state.
+        assert!(!f.detect(&from_serde(serde_json::json!({"id": "s", "backend_name": "ibm_fez", "state": "running", "accepting_jobs": true}))));
     }
 
     #[test]

@@ -19,7 +19,9 @@
 //!
 //! Key Vault operations that touch secrets, keys or certificates become
 //! `secret_access`, role assignments `role_change` (with the principal and role
-//! from the request body), Azure Quantum job and session operations `job`/`queue`.
+//! from the request body), custom role definitions `role_change` (the role's name,
+//! and in message its actions when they include `*` or `Microsoft.Authorization/*`),
+//! Azure Quantum job and session operations `job`/`queue`.
 
 use super::fields::{first_text, get, text};
 use super::json::parse_owned;
@@ -203,12 +205,24 @@ impl Format for AzureActivity {
         .or_else(|| claims.get("ipaddr"))
         .map(|ip| strip_port(&ip));
 
-        // Role assignments: who got which role.
+        // Role assignments: who got which role; custom role definitions: what it reaches.
         if route.class == Class::RoleChange {
             if route.elevate {
                 ev.target_role = Some("User Access Administrator".to_string());
                 ev.target_user = ev.user.clone();
-            } else if let Some(body) = role_body(record) {
+            } else if op
+                .to_ascii_lowercase()
+                .starts_with("microsoft.authorization/roledefinitions/")
+            {
+                custom_role(record, resource_id.as_deref(), &mut ev);
+            } else if let Some(body) = body_with(
+                record,
+                &[
+                    "Properties.PrincipalId",
+                    "PrincipalId",
+                    "Properties.RoleDefinitionId",
+                ],
+            ) {
                 ev.target_user = first_text(&body, &["Properties.PrincipalId", "PrincipalId"]);
                 ev.target_role =
                     first_text(&body, &["Properties.RoleDefinitionId", "RoleDefinitionId"])
@@ -430,8 +444,8 @@ fn quantum(seg: &[&str], verb: &'static str, resource_id: &str) -> Route {
     }
 }
 
-/// The role assignment in the request (or, for a delete, the response) body.
-fn role_body<'a>(record: &'a Value<'a>) -> Option<Value<'a>> {
+/// The request (or, for a delete, the response) body that has one of `keys`.
+fn body_with<'a>(record: &'a Value<'a>, keys: &[&str]) -> Option<Value<'a>> {
     let paths = [
         "properties.requestbody",
         "Properties_d.requestbody",
@@ -444,17 +458,118 @@ fn role_body<'a>(record: &'a Value<'a>) -> Option<Value<'a>> {
             v @ Value::Object(_) => v.clone(),
             _ => return None,
         };
-        (first_text(
-            &v,
-            &[
-                "Properties.PrincipalId",
-                "PrincipalId",
-                "Properties.RoleDefinitionId",
-            ],
-        )
-        .is_some())
-        .then_some(v)
+        keys.iter().any(|k| get(&v, k).is_some()).then_some(v)
     })
+}
+
+/// A custom role definition written or deleted (`roleDefinitions/write|delete`):
+/// its `roleName` → target_role (else the definition's GUID), its broad actions →
+/// message, and a write answered `Created` is a create.
+fn custom_role(record: &Value, resource_id: Option<&str>, ev: &mut NormalizedEvent) {
+    let body = body_with(
+        record,
+        &[
+            "properties.roleName",
+            "properties.permissions",
+            "roleName",
+            "permissions",
+        ],
+    );
+    ev.target_role = body
+        .as_ref()
+        .and_then(|b| first_text(b, &["properties.roleName", "roleName"]))
+        .or_else(|| {
+            let (head, guid) = resource_id?.rsplit_once('/')?;
+            head.to_ascii_lowercase()
+                .ends_with("/roledefinitions")
+                .then(|| role_name(guid))
+        });
+    if let Some(grants) = body.as_ref().and_then(role_grants) {
+        ev.message = Some(grants);
+    }
+    let status = first_text(
+        record,
+        &[
+            "properties.statusCode",
+            "Properties_d.statusCode",
+            "resultSignature",
+            "subStatus.value",
+            "ActivitySubstatusValue",
+        ],
+    );
+    if ev.action == "update" && status.is_some_and(|s| s.to_ascii_lowercase().ends_with("created"))
+    {
+        ev.action = "create".to_string();
+    }
+}
+
+/// The permissions of a role definition that reach everything or Azure RBAC itself:
+/// "role allows * except Microsoft.Authorization/*/Write on /subscriptions/…".
+fn role_grants(body: &Value) -> Option<String> {
+    let at = |k: &str| get(body, &format!("properties.{k}")).or_else(|| get(body, k));
+    let scopes = at("assignableScopes").map(strings).unwrap_or_default();
+    let mut parts: Vec<String> = Vec::new();
+    for p in at("permissions")?.as_array()? {
+        let wide: Vec<String> = get(p, "actions")
+            .map(strings)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| wide_action(a))
+            .collect();
+        if wide.is_empty() {
+            continue;
+        }
+        let mut part = format!("allows {}", short_list(&wide));
+        let not = get(p, "notActions").map(strings).unwrap_or_default();
+        if !not.is_empty() {
+            part.push_str(&format!(" except {}", short_list(&not)));
+        }
+        if !scopes.is_empty() {
+            part.push_str(&format!(" on {}", short_list(&scopes)));
+        }
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    (!parts.is_empty()).then(|| format!("role {}", parts.join("; ")))
+}
+
+/// `*`, or an action on Azure RBAC that lets the holder grant itself more.
+fn wide_action(action: &str) -> bool {
+    let a = action.to_ascii_lowercase();
+    a == "*"
+        || (a.starts_with("microsoft.authorization/")
+            && (a.ends_with('*')
+                || a.ends_with("/roleassignments/write")
+                || a.ends_with("/roledefinitions/write")))
+}
+
+/// The strings of a JSON list (or a lone string).
+fn strings(v: &Value) -> Vec<String> {
+    let items: Vec<&Value> = match v.as_array() {
+        Some(a) => a.iter().collect(),
+        None => vec![v],
+    };
+    items
+        .into_iter()
+        .filter_map(|i| i.as_str())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The first three items, and how many more there are.
+fn short_list(items: &[String]) -> String {
+    let mut s = items
+        .iter()
+        .take(3)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > 3 {
+        s.push_str(&format!(" +{} more", items.len() - 3));
+    }
+    s
 }
 
 /// A built-in role's name from its definition id; other roles keep their GUID.
@@ -682,6 +797,105 @@ mod tests {
             );
             assert_eq!(e.target_role.as_deref(), Some("Owner"), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_custom_role_definition_names_the_role_and_what_it_reaches() {
+        // `roleDefinitions/write` as the diagnostic export writes it; the body is the
+        // role definition resource (properties.roleName, permissions[].actions,
+        // notActions, assignableScopes), as JSON text.
+        let sub = "/subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
+        let record = |status: &str, body: Option<(&str, serde_json::Value)>| {
+            let mut props = serde_json::json!({"statusCode": status, "serviceRequestId": "s-1",
+                "eventCategory": "Administrative"});
+            if let Some((key, b)) = body {
+                props[key] = b.to_string().into();
+            }
+            serde_json::json!({"time": "2026-05-29T10:20:00.1234567Z",
+                "resourceId": "/SUBSCRIPTIONS/0B1C2D3E-4F5A-4B6C-8D7E-9F0A1B2C3D4E/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEDEFINITIONS/5D2F4C3B-1A09-4E8F-9D7C-6B5A4F3E2D1C",
+                "operationName": "MICROSOFT.AUTHORIZATION/ROLEDEFINITIONS/WRITE", "category": "Administrative",
+                "resultType": "Success", "resultSignature": format!("Succeeded.{status}"),
+                "callerIpAddress": "203.0.113.24", "correlationId": "c-rd-1", "level": "Information",
+                "location": "global", "properties": props})
+            .to_string()
+        };
+        let created = normalize_as(
+            "azure_activity",
+            &record(
+                "Created",
+                Some((
+                    "responseBody",
+                    serde_json::json!({"properties": {"roleName": "Ops Break Glass", "type": "CustomRole",
+                        "description": "", "assignableScopes": [sub],
+                        "permissions": [{"actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": []}]},
+                        "id": format!("{sub}/providers/Microsoft.Authorization/roleDefinitions/5d2f4c3b-1a09-4e8f-9d7c-6b5a4f3e2d1c"),
+                        "type": "Microsoft.Authorization/roleDefinitions", "name": "5d2f4c3b-1a09-4e8f-9d7c-6b5a4f3e2d1c"}),
+                )),
+            ),
+        );
+        assert_eq!(
+            (created.class, created.action.as_str(), created.outcome),
+            (Class::RoleChange, "create", Outcome::Success)
+        );
+        assert_eq!(created.target_role.as_deref(), Some("Ops Break Glass"));
+        assert_eq!(created.target_user, None);
+        assert_eq!(
+            created.message.as_deref(),
+            Some("role allows * on /subscriptions/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e")
+        );
+
+        // An update sent with PascalCase keys, reaching Azure RBAC itself at the root.
+        let rbac = normalize_as(
+            "azure_activity",
+            &record(
+                "OK",
+                Some((
+                    "requestbody",
+                    serde_json::json!({"Name": "5d2f4c3b-1a09-4e8f-9d7c-6b5a4f3e2d1c", "Properties": {
+                        "RoleName": "RBAC Helper", "AssignableScopes": ["/"],
+                        "Permissions": [{"Actions": ["Microsoft.Authorization/*", "Microsoft.Resources/subscriptions/read"],
+                            "NotActions": ["Microsoft.Authorization/*/Delete"]}]}}),
+                )),
+            ),
+        );
+        assert_eq!(
+            (rbac.class, rbac.action.as_str()),
+            (Class::RoleChange, "update")
+        );
+        assert_eq!(rbac.target_role.as_deref(), Some("RBAC Helper"));
+        assert_eq!(
+            rbac.message.as_deref(),
+            Some("role allows Microsoft.Authorization/* except Microsoft.Authorization/*/Delete on /")
+        );
+
+        // A role that reaches little gets no summary.
+        let operator = normalize_as(
+            "azure_activity",
+            &record(
+                "Created",
+                Some((
+                    "requestbody",
+                    serde_json::json!({"properties": {"roleName": "VM Operator", "assignableScopes": [sub],
+                        "permissions": [{"actions": ["Microsoft.Compute/virtualMachines/read",
+                            "Microsoft.Compute/virtualMachines/start/action"], "notActions": []}]}}),
+                )),
+            ),
+        );
+        assert_eq!(operator.target_role.as_deref(), Some("VM Operator"));
+        assert_eq!(operator.action, "create");
+        assert_eq!(operator.message, None);
+
+        // No body: the definition's GUID names the role.
+        let bare = normalize_as("azure_activity", &record("OK", None));
+        assert_eq!(
+            (bare.class, bare.action.as_str()),
+            (Class::RoleChange, "update")
+        );
+        assert_eq!(
+            bare.target_role.as_deref(),
+            Some("5d2f4c3b-1a09-4e8f-9d7c-6b5a4f3e2d1c")
+        );
+        assert_eq!(bare.message, None);
     }
 
     #[test]

@@ -39,6 +39,9 @@
 //! and KMS Decrypt (secret_access, unless a service decrypts for its caller), Braket (job), STS and IAM access keys (token),
 //! IAM policy/group/role changes (role_change), IAM users and login profiles
 //! (account); everything else is api_activity with a verb taken from the event name.
+//! An IAM policy document (`Put*Policy`, `CreatePolicy`, `CreatePolicyVersion`) →
+//! message when an Allow statement has a wildcard action or resource
+//! ("policy allows iam:* on *").
 //!
 //! Insights events (`eventType: AwsCloudTrailInsight`) name no caller: the call they
 //! are about → operation and service, action `insight`, outcome unknown, the
@@ -53,6 +56,7 @@
 
 use std::net::IpAddr;
 
+use super::json::parse_owned;
 use super::json::prelude::*;
 
 use super::fields::{
@@ -1079,14 +1083,40 @@ fn iam_event(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
         "AttachUserPolicy"
         | "AttachRolePolicy"
         | "AttachGroupPolicy"
-        | "PutUserPolicy"
-        | "PutRolePolicy"
-        | "PutGroupPolicy"
         | "AddUserToGroup"
         | "PutUserPermissionsBoundary"
         | "PutRolePermissionsBoundary" => {
             role_targets(v, e);
             (Class::RoleChange, "assign")
+        }
+        "PutUserPolicy" | "PutRolePolicy" | "PutGroupPolicy" => {
+            role_targets(v, e);
+            e.message = policy_grants(v);
+            (Class::RoleChange, "assign")
+        }
+        // Managed policies: what a new default version grants, every user, group
+        // and role it is attached to gets at once.
+        "CreatePolicy" => {
+            e.target_role = first_text(
+                v,
+                &["responseElements.policy.arn", "requestParameters.policyName"],
+            );
+            e.resource.clone_from(&e.target_role);
+            e.message = policy_grants(v);
+            (Class::RoleChange, "create")
+        }
+        "CreatePolicyVersion" | "SetDefaultPolicyVersion" => {
+            e.target_role = text(v, "requestParameters.policyArn");
+            e.resource.clone_from(&e.target_role);
+            let made_default = name == "SetDefaultPolicyVersion"
+                || boolean(v, "requestParameters.setAsDefault") == Some(true);
+            e.message = policy_grants(v).or_else(|| {
+                text(v, "requestParameters.versionId").map(|id| format!("default version {id}"))
+            });
+            (
+                Class::RoleChange,
+                if made_default { "assign" } else { "update" },
+            )
         }
         "DetachUserPolicy"
         | "DetachRolePolicy"
@@ -1157,6 +1187,136 @@ fn role_targets(v: &Value, e: &mut NormalizedEvent) {
     {
         e.resource = text(v, "requestParameters.groupName");
     }
+}
+
+/// What `requestParameters.policyDocument` grants broadly: "policy allows * on *",
+/// "policy allows iam:* on *; allows s3:GetObject on *". `None` when no Allow
+/// statement has a wildcard action (`*`, `service:*`, `NotAction`) or resource, or
+/// when the document cannot be read (JSON text, URL-encoded JSON, or an object).
+fn policy_grants(v: &Value) -> Option<String> {
+    let doc = get(v, "requestParameters.policyDocument")?;
+    if doc.is_object() {
+        return broad_grants(doc);
+    }
+    let raw = doc.as_str()?.trim();
+    let decoded;
+    let json: &str = if raw.starts_with('{') {
+        raw
+    } else {
+        // IAM returns documents URL-encoded (RFC 3986); some pipelines keep them so.
+        decoded = percent_decode(raw)?;
+        decoded.as_str()
+    };
+    broad_grants(&parse_owned(json).ok()?)
+}
+
+/// The broad Allow statements of a policy document, as [`policy_grants`] words them.
+fn broad_grants(doc: &Value) -> Option<String> {
+    let statements: Vec<&Value> = match get(doc, "Statement")? {
+        s if s.is_object() => vec![s],
+        s => s.as_array()?.iter().collect(),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for st in statements {
+        if !text(st, "Effect").is_some_and(|e| e.eq_ignore_ascii_case("allow")) {
+            continue;
+        }
+        let actions = strings(st, "Action");
+        let not_actions = strings(st, "NotAction");
+        let wide: Vec<String> = actions
+            .iter()
+            .filter(|a| a.as_str() == "*" || a.ends_with(":*"))
+            .cloned()
+            .collect();
+        let (what, wide_action) = if !not_actions.is_empty() {
+            (format!("* except {}", short_list(&not_actions)), true)
+        } else if !wide.is_empty() {
+            (short_list(&wide), true)
+        } else if !actions.is_empty() {
+            (short_list(&actions), false)
+        } else {
+            continue;
+        };
+        let resources = strings(st, "Resource");
+        let not_resources = strings(st, "NotResource");
+        let (on, wide_resource) = if resources.iter().any(|r| r.as_str() == "*") {
+            ("*".to_string(), true)
+        } else if !not_resources.is_empty() {
+            (format!("* except {}", short_list(&not_resources)), true)
+        } else {
+            (short_list(&resources), false)
+        };
+        if !(wide_action || wide_resource) {
+            continue;
+        }
+        let part = if on.is_empty() {
+            format!("allows {what}")
+        } else {
+            format!("allows {what} on {on}")
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    (!parts.is_empty()).then(|| format!("policy {}", parts.join("; ")))
+}
+
+/// A policy element that is one string or a list of them.
+fn strings(v: &Value, key: &str) -> Vec<String> {
+    match get(v, key) {
+        Some(one) if one.is_str() => text(v, key).into_iter().collect(),
+        Some(many) => many
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<String>>()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// The first three items, and how many more there are.
+fn short_list(items: &[String]) -> String {
+    let mut s = items
+        .iter()
+        .take(3)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > 3 {
+        s.push_str(&format!(" +{} more", items.len() - 3));
+    }
+    s
+}
+
+/// Decodes `%XX` escapes (and `+` as a space); `None` when the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let hex = |c: Option<&u8>| c.and_then(|c| (*c as char).to_digit(16));
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], hex(b.get(i + 1)), hex(b.get(i + 2))) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b'+', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, ..) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The first ARN in `resources[]`.
@@ -1696,6 +1856,187 @@ mod tests {
         let u = event("UpdateAccessKey", 0);
         assert_eq!(u.action, "revoke");
         assert_eq!(u.token_id.as_deref(), Some("AKIAEXAMPLENEWKEY001"));
+    }
+
+    #[test]
+    fn inline_policies_and_new_policy_versions_say_what_they_grant() {
+        // Parameters as IAM's API names them (PutUserPolicy, CreatePolicyVersion,
+        // SetDefaultPolicyVersion); the document is JSON text as CloudTrail records it.
+        let rec = |name: &str, params: serde_json::Value, response: serde_json::Value| {
+            serde_json::json!({"eventVersion": "1.09",
+                "userIdentity": {"type": "IAMUser", "principalId": "AIDAQLABDEV000000001", "arn": "arn:aws:iam::111122223333:user/dev",
+                    "accountId": "111122223333", "accessKeyId": "AKIAQLABDEV000000001", "userName": "dev"},
+                "eventTime": "2026-05-29T10:14:22Z", "eventSource": "iam.amazonaws.com", "eventName": name,
+                "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.45",
+                "userAgent": "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.0 exe/x86_64.ubuntu.22",
+                "requestParameters": params, "responseElements": response,
+                "requestID": format!("r-{name}"), "eventID": format!("e-{name}"), "readOnly": false,
+                "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": "111122223333",
+                "eventCategory": "Management"})
+            .to_string()
+        };
+        let none = serde_json::Value::Null;
+        let put = normalize_as(
+            "cloudtrail",
+            &rec(
+                "PutUserPolicy",
+                serde_json::json!({"userName": "dev", "policyName": "escalate",
+                    "policyDocument": r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*"}}"#}),
+                none.clone(),
+            ),
+        );
+        assert_eq!(
+            (put.class, put.action.as_str(), put.outcome),
+            (Class::RoleChange, "assign", Outcome::Success)
+        );
+        assert_eq!(put.target_user.as_deref(), Some("dev"));
+        assert_eq!(put.target_role.as_deref(), Some("escalate"));
+        assert_eq!(put.resource.as_deref(), Some("dev"));
+        assert_eq!(put.message.as_deref(), Some("policy allows iam:* on *"));
+
+        // URL-encoded, as IAM returns documents.
+        let role = normalize_as(
+            "cloudtrail",
+            &rec(
+                "PutRolePolicy",
+                serde_json::json!({"roleName": "qlab-ci-deployer", "policyName": "ci",
+                    "policyDocument": "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%7B%22Effect%22%3A%20%22Allow%22%2C%20%22Action%22%3A%20%22%2A%22%2C%20%22Resource%22%3A%20%22%2A%22%7D%5D%7D"}),
+                none.clone(),
+            ),
+        );
+        assert_eq!(role.target_user.as_deref(), Some("qlab-ci-deployer"));
+        assert_eq!(role.target_role.as_deref(), Some("ci"));
+        assert_eq!(role.message.as_deref(), Some("policy allows * on *"));
+
+        // A document that grants little (a Deny of everything, one bucket's objects),
+        // here as an object: no summary.
+        let group = normalize_as(
+            "cloudtrail",
+            &rec(
+                "PutGroupPolicy",
+                serde_json::json!({"groupName": "analysts", "policyName": "results-read",
+                    "policyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Deny", "Action": ["*"], "Resource": ["*"]},
+                        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::qlab-results/*"]}]}}),
+                none.clone(),
+            ),
+        );
+        assert_eq!(
+            (group.class, group.action.as_str()),
+            (Class::RoleChange, "assign")
+        );
+        assert_eq!(group.target_role.as_deref(), Some("results-read"));
+        assert_eq!(group.resource.as_deref(), Some("analysts"));
+        assert_eq!(group.message, None);
+
+        // A document that cannot be read still gives the role change, without a summary.
+        let broken = normalize_as(
+            "cloudtrail",
+            &rec(
+                "PutUserPolicy",
+                serde_json::json!({"userName": "dev", "policyName": "x", "policyDocument": "{\"Statement\": [{\"Effect\""}),
+                none.clone(),
+            ),
+        );
+        assert_eq!(
+            (broken.class, broken.target_role.as_deref(), broken.message),
+            (Class::RoleChange, Some("x"), None)
+        );
+
+        // Privilege escalation by a new default version of a policy the caller holds.
+        let arn = "arn:aws:iam::111122223333:policy/DevSvcPolicy";
+        let version = normalize_as(
+            "cloudtrail",
+            &rec(
+                "CreatePolicyVersion",
+                serde_json::json!({"policyArn": arn, "setAsDefault": true,
+                    "policyDocument": "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Effect\": \"Allow\",\n      \"Action\": \"*\",\n      \"Resource\": \"*\"\n    }\n  ]\n}"}),
+                serde_json::json!({"policyVersion": {"versionId": "v2", "isDefaultVersion": true, "createDate": "May 29, 2026 10:14:22 AM"}}),
+            ),
+        );
+        assert_eq!(
+            (version.class, version.action.as_str()),
+            (Class::RoleChange, "assign")
+        );
+        assert_eq!(version.target_role.as_deref(), Some(arn));
+        assert_eq!(version.resource.as_deref(), Some(arn));
+        assert_eq!(version.target_user, None);
+        assert_eq!(version.message.as_deref(), Some("policy allows * on *"));
+
+        // Not made the default: the policy changes, nobody's access does yet.
+        let staged = normalize_as(
+            "cloudtrail",
+            &rec(
+                "CreatePolicyVersion",
+                serde_json::json!({"policyArn": arn, "setAsDefault": false,
+                    "policyDocument": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"},{"Effect":"Allow","Action":["ec2:DescribeInstances","ec2:DescribeImages"],"Resource":"*"}]}"#}),
+                none.clone(),
+            ),
+        );
+        assert_eq!(
+            (staged.class, staged.action.as_str()),
+            (Class::RoleChange, "update")
+        );
+        assert_eq!(
+            staged.message.as_deref(),
+            Some(
+                "policy allows * except iam:*, organizations:* on *; allows ec2:DescribeInstances, ec2:DescribeImages on *"
+            )
+        );
+
+        let default = normalize_as(
+            "cloudtrail",
+            &rec(
+                "SetDefaultPolicyVersion",
+                serde_json::json!({"policyArn": arn, "versionId": "v3"}),
+                none.clone(),
+            ),
+        );
+        assert_eq!(
+            (default.class, default.action.as_str()),
+            (Class::RoleChange, "assign")
+        );
+        assert_eq!(default.target_role.as_deref(), Some(arn));
+        assert_eq!(default.message.as_deref(), Some("default version v3"));
+
+        // A wildcard service among named actions is what is reported; a statement
+        // on named resources with named actions is not.
+        let created = normalize_as(
+            "cloudtrail",
+            &rec(
+                "CreatePolicy",
+                serde_json::json!({"policyName": "DataOps", "path": "/",
+                    "policyDocument": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","s3:*"],"Resource":"*"},{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::111122223333:role/etl"}]}"#}),
+                serde_json::json!({"policy": {"policyName": "DataOps", "policyId": "ANPAQLABDATAOPS00001",
+                    "arn": "arn:aws:iam::111122223333:policy/DataOps", "path": "/", "defaultVersionId": "v1",
+                    "attachmentCount": 0, "isAttachable": true}}),
+            ),
+        );
+        assert_eq!(
+            (created.class, created.action.as_str()),
+            (Class::RoleChange, "create")
+        );
+        assert_eq!(
+            created.target_role.as_deref(),
+            Some("arn:aws:iam::111122223333:policy/DataOps")
+        );
+        assert_eq!(created.message.as_deref(), Some("policy allows s3:* on *"));
+    }
+
+    #[test]
+    fn a_deny_everything_quarantine_policy_grants_nothing() {
+        // Panther's test record of AWS's compromised-key quarantine (a Deny of * on *).
+        let v = from_serde(serde_json::json!({"requestParameters": {"policyDocument":
+            "{\n\t\"Version\": \"2012-10-17\",\n\t\"Statement\": [\n\t\t{\n\t\t\t\"Sid\": \"TestUserDenyAll\",\n\t\t\t\"Effect\": \"Deny\",\n\t\t\t\"Action\": [\"*\"],\n\t\t\t\"Resource\": [\"*\"]\n\t\t}\n\t]\n}"}}));
+        assert_eq!(policy_grants(&v), None);
+        assert_eq!(
+            percent_decode("%7B%22a%22%3A+1%7D").as_deref(),
+            Some(r#"{"a": 1}"#)
+        );
+        // A stray % is kept; bytes that are not UTF-8 are no document.
+        assert_eq!(percent_decode("100%").as_deref(), Some("100%"));
+        assert_eq!(percent_decode("%zz%4").as_deref(), Some("%zz%4"));
+        assert_eq!(percent_decode("%FF"), None);
     }
 
     #[test]

@@ -865,7 +865,9 @@ mod tests {
         assert_eq!(rbac.target_role.as_deref(), Some("RBAC Helper"));
         assert_eq!(
             rbac.message.as_deref(),
-            Some("role allows Microsoft.Authorization/* except Microsoft.Authorization/*/Delete on /")
+            Some(
+                "role allows Microsoft.Authorization/* except Microsoft.Authorization/*/Delete on /"
+            )
         );
 
         // A role that reaches little gets no summary.

@@ -1099,7 +1099,10 @@ fn iam_event(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
         "CreatePolicy" => {
             e.target_role = first_text(
                 v,
-                &["responseElements.policy.arn", "requestParameters.policyName"],
+                &[
+                    "responseElements.policy.arn",
+                    "requestParameters.policyName",
+                ],
             );
             e.resource.clone_from(&e.target_role);
             e.message = policy_grants(v);

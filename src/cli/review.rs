@@ -12,10 +12,11 @@ use crate::time::{parse_span, parse_time};
 /// Arguments of `qtrail review`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Reports (all three unless named):\n  \
-dormant  principals seen before the idle window with no successful activity in it, with the failed \
-attempts on them since (someone trying a forgotten account)\n  \
-tokens   credentials not revoked and unused for the idle window (stale), or first seen longer than \
---max-age ago and still in use (long-lived: rotation overdue)\n  \
+dormant  principals that once succeeded, seen before the idle window, with no successful activity in \
+it, and the failed attempts on them since (someone trying a forgotten account)\n  \
+tokens   long-lived credentials not revoked and unused for the idle window (stale), or first seen \
+longer than --max-age ago and still in use (rotation overdue); temporary AWS keys (ASIA...) and Vault \
+tokens expire by themselves and are left out\n  \
 shared   credentials used by more than one principal, or by requests that name none\n\n\
 Each report is one SQL query over the events table; rows of every report start with its name.\n\n\
 Examples:\n  qtrail review\n  qtrail review dormant --idle 90d --as-of 2026-12-01\n  \

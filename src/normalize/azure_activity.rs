@@ -23,10 +23,10 @@
 //! and in message its actions when they include `*` or `Microsoft.Authorization/*`),
 //! Azure Quantum job and session operations `job`/`queue`.
 
-use super::fields::{first_text, get, text};
+use super::fields::{first_text, get, text, without_port};
 use super::json::parse_owned;
 use super::json::prelude::*;
-use super::keyvault::{Claims, fill_identity, require_any_time, strip_port, subscription_of};
+use super::keyvault::{Claims, fill_identity, require_any_time, subscription_of};
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
 use crate::vocab::{Class, Outcome, Source, UserKind};
@@ -203,7 +203,7 @@ impl Format for AzureActivity {
             ],
         )
         .or_else(|| claims.get("ipaddr"))
-        .map(|ip| strip_port(&ip));
+        .map(|ip| without_port(&ip));
 
         // Role assignments: who got which role; custom role definitions: what it reaches.
         if route.class == Class::RoleChange {

@@ -14,7 +14,8 @@
 //! - `Braket Job State Change`: the hybrid job's `jobArn`, `status` (QUEUED,
 //!   RUNNING, COMPLETED, FAILED, CANCELLING, CANCELLED), `createdAt`, `startedAt`,
 //!   `endedAt`, `failureReason`, and its device (`deviceArn`, or `deviceConfig.device`
-//!   as in CreateJob).
+//!   as in CreateJob). The job and device events' fields are read as the task
+//!   event's are documented; AWS publishes no example of them.
 //! - `Braket QPU Status Change` / `Braket Device Status Change`: `deviceArn` and its
 //!   `status` (ONLINE, OFFLINE, RETIRED): class `queue`, action `update`.
 //!
@@ -31,8 +32,9 @@
 //!
 //! No event names a principal or an address: the user comes from the task's
 //! CloudTrail `CreateQuantumTask` (the rule engine's job owners, by the task ARN).
-//! Braket bills tasks per task and shot, and reports no time on the device:
-//! `qpu_seconds` stays empty (`endedAt - createdAt` includes the queue), and a
+//! Braket bills QPU tasks per task and shot (its managed simulators by the minute)
+//! and reports no time on the device: `qpu_seconds` stays empty (`endedAt -
+//! createdAt` includes the queue), and a
 //! hybrid job's `queue_seconds` is `startedAt - createdAt`. `source_id` is
 //! `arn:status:time`, so a redelivered event (delivery is at least once) is stored
 //! once and each state of a task once.

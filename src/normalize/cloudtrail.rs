@@ -693,14 +693,22 @@ fn sso_event(v: &Value, name: &str, e: &mut NormalizedEvent) -> bool {
         // A permission set given to (or taken from) a user or group on an account:
         // Identity Center's role grant.
         "CreateAccountAssignment" | "DeleteAccountAssignment" => {
-            e.target_user = text(v, "requestParameters.principalId");
+            let principal = text(v, "requestParameters.principalId");
+            let kind = text(v, "requestParameters.principalType");
+            // A group is no user acted upon: it is named in the message instead.
+            if kind
+                .as_deref()
+                .is_none_or(|k| k.eq_ignore_ascii_case("USER"))
+            {
+                e.target_user.clone_from(&principal);
+            }
             e.target_role = text(v, "requestParameters.permissionSetArn");
             e.resource = text(v, "requestParameters.targetId");
-            if let (Some(kind), Some(target)) = (
-                text(v, "requestParameters.principalType"),
-                text(v, "requestParameters.targetType"),
-            ) {
-                e.message = Some(format!("permission set for a {kind} on {target}"));
+            if let (Some(kind), Some(target)) = (kind, text(v, "requestParameters.targetType")) {
+                e.message = Some(match principal {
+                    Some(p) => format!("permission set for a {kind} ({p}) on {target}"),
+                    None => format!("permission set for a {kind} on {target}"),
+                });
             }
             let grant = name == "CreateAccountAssignment";
             (Class::RoleChange, if grant { "assign" } else { "unassign" })
@@ -1539,10 +1547,8 @@ mod tests {
             (granted.class, granted.action.as_str(), granted.outcome),
             (Class::RoleChange, "assign", Outcome::Success)
         );
-        assert_eq!(
-            granted.target_user.as_deref(),
-            Some("34887428-4081-7042-c3c6-928d413009e7")
-        );
+        // The permission set goes to a group: no user is acted upon.
+        assert_eq!(granted.target_user, None);
         assert_eq!(
             granted.target_role.as_deref(),
             Some("arn:aws:sso:::permissionSet/ssoins-72233af8ea2d1f14/ps-ae5d1fa1f80b684e")
@@ -1550,7 +1556,9 @@ mod tests {
         assert_eq!(granted.resource.as_deref(), Some("444455556666"));
         assert_eq!(
             granted.message.as_deref(),
-            Some("permission set for a GROUP on AWS_ACCOUNT")
+            Some(
+                "permission set for a GROUP (34887428-4081-7042-c3c6-928d413009e7) on AWS_ACCOUNT"
+            )
         );
         assert_eq!(
             granted.user.as_deref(),

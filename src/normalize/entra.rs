@@ -35,8 +35,9 @@
 //!
 //! Graph activity logs (`MicrosoftGraphActivityLogs`, one HTTP request each): action
 //! from the method (GET read, DELETE delete, others write), caller `userId` (human)
-//! or `servicePrincipalId` (service), `signInActivityId` (the token's sign-in) →
-//! `token_id`, status ≥ 400 → failure.
+//! or `servicePrincipalId` (service), `sessionId` → `session_id` (the sign-ins'
+//! session), status ≥ 400 → failure. `signInActivityId` (one per token, about
+//! hourly) stays in `raw`, as `uniqueTokenIdentifier` does for sign-ins.
 //!
 //! Identity Protection records (`UserRiskEvents`, `RiskyUsers`, ...): action detect,
 //! the user (or app) at risk as `user`, kind, level and state in `reason`.
@@ -604,8 +605,9 @@ fn normalize_graph_activity(v: &View) -> Result<NormalizedEvent, NormalizeError>
         e.user = Some(sp.clone());
         e.user_id = Some(sp);
     }
-    // The sign-in's uniqueTokenIdentifier: which token made the call.
-    e.token_id = v.text(&["signInActivityId"]);
+    // Not signInActivityId as token_id: one per access token would crowd the real
+    // credentials out of the per-token rules and reviews (as for sign-ins).
+    e.session_id = v.text(&["sessionId", "SessionId"]);
     e.src_ip = v.text(&["ipAddress", "callerIpAddress"]);
     e.user_agent = v.text(&["userAgent"]);
     e.client = e
@@ -1246,7 +1248,7 @@ mod tests {
                 "properties":{"timeGenerated":"2026-11-04T12:00:00.1234567Z","location":"West Europe","requestId":"r-1",
                     "operationId":"o-1","clientRequestId":"o-1","apiVersion":"v1.0","requestMethod":"GET",
                     "responseStatusCode":200,"tenantId":"t-1","durationMs":62,"responseSizeBytes":1234,
-                    "signInActivityId":"uti-1","roles":"Mail.Read User.Read.All","tokenIssuedAt":"2026-11-04T11:55:00Z",
+                    "signInActivityId":"uti-1","sessionId":"s-77","roles":"Mail.Read User.Read.All","tokenIssuedAt":"2026-11-04T11:55:00Z",
                     "appId":"app-1","servicePrincipalId":"sp-1","ipAddress":"203.0.113.8","userAgent":"python-requests/2.31.0",
                     "requestUri":"https://graph.microsoft.com/v1.0/users/ada@contoso.example/messages?$top=50",
                     "identityProvider":"https://sts.windows.net/t-1/","clientAuthMethod":1}}"#,
@@ -1267,7 +1269,9 @@ mod tests {
         assert_eq!(app.user_id.as_deref(), Some("sp-1"));
         assert_eq!(app.user_kind, UserKind::Service);
         assert_eq!(app.src_ip.as_deref(), Some("203.0.113.8"));
-        assert_eq!(app.token_id.as_deref(), Some("uti-1"));
+        // One id per access token is no credential; the session links the sign-in.
+        assert_eq!(app.token_id, None);
+        assert_eq!(app.session_id.as_deref(), Some("s-77"));
         assert_eq!(app.outcome, Outcome::Success);
         assert_eq!(app.reason, None);
         assert_eq!(app.tenant.as_deref(), Some("t-1"));

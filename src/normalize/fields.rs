@@ -190,6 +190,20 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// An address without its port: `1.2.3.4:443` and `[2001:db8::1]:8200` give the IP;
+/// a bare IPv6 address, or anything else that is not `host:port`, stays as it is.
+pub fn without_port(address: &str) -> String {
+    if let Ok(a) = address.parse::<std::net::SocketAddr>() {
+        return a.ip().to_string();
+    }
+    match address.split_once(':') {
+        Some((host, port)) if !port.contains(':') && port.bytes().all(|c| c.is_ascii_digit()) => {
+            host.to_string()
+        }
+        _ => address.to_string(),
+    }
+}
+
 /// Seconds from `a` to `b`, when both are known and `b` is not before `a`.
 pub fn seconds_between(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<f64> {
     let d = b? - a?;

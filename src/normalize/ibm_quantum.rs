@@ -26,7 +26,9 @@
 //! - `queue_seconds` = `timestamps.running - created`; `qpu_seconds` =
 //!   `usage.qpu_charge_time_seconds` (current metrics), else `usage.quantum_seconds`
 //!   (else `usage.seconds`, else `bss.seconds`, IBM's billed quantum time); none while
-//!   the metrics' `usage.status` is `pending` (that snapshot's source_id says so).
+//!   the metrics' `usage.status` is `pending` (that snapshot's source_id says so,
+//!   and a finished job's pending snapshot is an `update` of unknown outcome: the
+//!   settled snapshot ends the job, once).
 //!   A job is Running from the start of its classical processing, not of its QPU
 //!   execution, so `queue_seconds` is the wait for any processing.
 //! - `cost` is left empty: IBM's `cost` is an estimate in seconds, not money.
@@ -266,7 +268,7 @@ fn session_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         .or(created)
         .ok_or_else(|| NormalizeError::missing("started_at"))?;
 
-    let (action, job_status, outcome) = match state {
+    let (mut action, mut job_status, mut outcome) = match state {
         SessionState::Open => ("open", Some(JobStatus::Queued), Outcome::Unknown),
         SessionState::Active => ("open", Some(JobStatus::Running), Outcome::Unknown),
         SessionState::Inactive => ("update", Some(JobStatus::Queued), Outcome::Unknown),
@@ -370,7 +372,7 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     }
     .unwrap_or(created);
 
-    let (action, job_status, outcome) = match state {
+    let (mut action, mut job_status, mut outcome) = match state {
         State::Queued => ("submit", Some(JobStatus::Queued), Outcome::Unknown),
         State::Running => ("start", Some(JobStatus::Running), Outcome::Unknown),
         State::Completed => ("complete", Some(JobStatus::Completed), Outcome::Success),
@@ -386,6 +388,13 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         .iter()
         .find_map(|p| text(record, p))
         .is_some_and(|s| s.eq_ignore_ascii_case("pending"));
+    // Nor does that snapshot end the job: the settled one does, once, or a failed job
+    // would count twice in the retry rules and in every count of finished jobs.
+    if usage_pending
+        && job_status.is_some_and(|s| s != JobStatus::Queued && s != JobStatus::Running)
+    {
+        (action, job_status, outcome) = ("update", None, Outcome::Unknown);
+    }
 
     let mut e = NormalizedEvent::new(Source::IbmQuantum, at, Class::Job, action);
     e.source_id = Some(if usage_pending {
@@ -1001,6 +1010,10 @@ mod tests {
         };
         let settled = job(r#"{"qpu_charge_time_seconds":20,"status":"complete"}"#);
         assert_eq!(settled.qpu_seconds, Some(20.0));
+        assert_eq!(
+            (settled.action.as_str(), settled.outcome),
+            ("complete", Outcome::Success)
+        );
         assert_eq!(settled.queue_seconds, Some(5.0));
         assert_eq!(settled.time, ts("2026-09-12T10:00:15Z"));
         assert_eq!(
@@ -1009,7 +1022,10 @@ mod tests {
         );
         let pending = job(r#"{"qpu_charge_time_seconds":4,"status":"pending"}"#);
         assert_eq!(pending.qpu_seconds, None);
-        assert_eq!(pending.outcome, Outcome::Success);
+        assert_eq!(
+            (pending.action.as_str(), pending.outcome, pending.job_status),
+            ("update", Outcome::Unknown, None)
+        );
         assert_eq!(
             pending.source_id.as_deref(),
             Some("d2chg0001:Completed:2026-09-12T10:00:15+00:00:usage-pending")

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use super::fields::{
     arm_segment, client_from_user_agent, first_text, get, get_ignoring_case, parse_time_value,
-    short, text,
+    short, text, without_port,
 };
 use super::json::prelude::*;
 use super::json::{is_number, parse_owned, to_json};
@@ -100,7 +100,7 @@ impl Format for KeyVault {
             // In Log Analytics rows `TenantId` is the workspace, not the directory.
             ev.tenant = text(record, "tenantId");
         }
-        ev.src_ip = first_text(record, &["callerIpAddress"]).map(|ip| strip_port(&ip));
+        ev.src_ip = first_text(record, &["callerIpAddress"]).map(|ip| without_port(&ip));
         ev.user_agent = first_text(
             record,
             &["properties.clientInfo", "clientInfo_s", "ClientInfo"],
@@ -366,16 +366,6 @@ pub(super) fn subscription_of(resource_id: &str) -> Option<String> {
 
 fn strip_query(uri: &str) -> String {
     uri.split(['?', '#']).next().unwrap_or(uri).to_string()
-}
-
-/// `1.2.3.4:5678` → `1.2.3.4`; IPv6 addresses are left alone.
-pub(super) fn strip_port(ip: &str) -> String {
-    match ip.split_once(':') {
-        Some((host, port)) if !port.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
-            host.to_string()
-        }
-        _ => ip.to_string(),
-    }
 }
 
 /// The token claims of an Azure record, however the pipeline laid them out:
@@ -828,7 +818,8 @@ mod tests {
             Some("abc-1")
         );
         assert_eq!(subscription_of("/providers/Microsoft.Management/x"), None);
-        assert_eq!(strip_port("1.2.3.4:443"), "1.2.3.4");
-        assert_eq!(strip_port("2001:db8::1"), "2001:db8::1");
+        assert_eq!(without_port("1.2.3.4:443"), "1.2.3.4");
+        assert_eq!(without_port("2001:db8::1"), "2001:db8::1");
+        assert_eq!(without_port("[2001:db8::1]:443"), "2001:db8::1");
     }
 }

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use super::json::prelude::*;
 
 use super::fields::{
-    client_from_user_agent, get, get_ignoring_case, require_text, require_time, text,
+    client_from_user_agent, get, get_ignoring_case, require_text, require_time, text, without_port,
 };
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
@@ -632,14 +632,6 @@ fn header(record: &Value, name: &str) -> Option<String> {
     (!s.is_empty() && !s.starts_with("hmac-sha256:")).then(|| s.to_string())
 }
 
-/// An address as Vault writes it, without the port some entries append
-/// (`192.0.2.10:36776`, `[2001:db8::10]:36778`).
-fn without_port(address: &str) -> String {
-    address
-        .parse::<std::net::SocketAddr>()
-        .map_or_else(|_| address.to_string(), |a| a.ip().to_string())
-}
-
 /// A KMIP secrets engine entry (Vault Enterprise, `type` `kmip-request` or
 /// `kmip-response`): no token, the client known by its TLS certificate's serial
 /// number. The operation and its result are KMIP TTLV under `request.data` and
@@ -660,6 +652,9 @@ fn kmip(record: &Value, time: chrono::DateTime<chrono::Utc>, is_response: bool) 
     // KMIP clients are programs holding a certificate issued to a KMIP role.
     let serial = text(record, "request.client_certificate_serial_number");
     ev.user_kind = UserKind::Service;
+    // The certificate is the client's only name: without a user, per-user rules and
+    // reviews would see every KMIP client as nobody.
+    ev.user = serial.as_ref().map(|s| format!("kmip:{s}"));
     ev.user_id.clone_from(&serial);
     ev.token_id = serial;
     ev.src_ip = text(record, "request.remote_address").map(|a| without_port(&a));
@@ -1114,6 +1109,10 @@ mod tests {
             Some("79311139933792246475030417908586135267121780670")
         );
         assert_eq!(ev.user_id, ev.token_id);
+        assert_eq!(
+            ev.user.as_deref(),
+            Some("kmip:79311139933792246475030417908586135267121780670")
+        );
         assert_eq!(ev.user_kind, UserKind::Service);
         assert_eq!(ev.tenant.as_deref(), Some("root"));
         assert_eq!(ev.time.to_rfc3339(), "2026-05-20T13:49:00.313915809+00:00");

@@ -17,11 +17,13 @@ use crate::time::format_span;
 /// One access-review report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Report {
-    /// Principals seen before the idle window with no successful activity inside it
-    /// (and the failed attempts on them since, which deserve a look).
+    /// Principals that once succeeded, were seen before the idle window and have no
+    /// successful activity inside it (and the failed attempts on them since, which
+    /// deserve a look). Names that never succeeded (a spray's guesses) are no accounts.
     Dormant,
-    /// Credentials not revoked and unused for the idle window, or in use for longer
-    /// than the maximum age (rotation overdue).
+    /// Long-lived credentials not revoked and unused for the idle window, or in use
+    /// for longer than the maximum age (rotation overdue). Temporary AWS keys and
+    /// Vault tokens expire by themselves and are left out.
     Tokens,
     /// Credentials used by more than one principal, or with no principal named.
     /// Issuing and revoking a credential is not using it: an admin who revokes a
@@ -47,7 +49,7 @@ impl Report {
                 format!("Dormant accounts: seen before, no successful activity in the last {idle}")
             }
             Report::Tokens => format!(
-                "Credentials unused for {idle} and not revoked, or in use for over {}",
+                "Long-lived credentials unused for {idle} and not revoked, or in use for over {}",
                 format_span(opts.max_age)
             ),
             Report::Shared => {
@@ -67,6 +69,11 @@ pub struct ReviewOptions {
     /// A credential first seen longer ago than this and still in use is long-lived.
     pub max_age: Duration,
 }
+
+/// Credentials that expire by themselves, which no review needs to revoke: AWS
+/// temporary keys (`ASIA…`: role sessions, STS) and Vault tokens (accessors; a
+/// login's token lives for its TTL).
+const TEMPORARY: &str = "(source = 'cloudtrail' AND token_id LIKE 'ASIA%' OR source = 'vault')";
 
 fn ts(t: DateTime<Utc>) -> String {
     format!(
@@ -98,7 +105,7 @@ pub fn sql(report: Report, opts: &ReviewOptions) -> String {
              FROM events WHERE \"user\" IS NOT NULL AND time <= {as_of} \
              GROUP BY \"user\" \
              HAVING min(time) < {cutoff} \
-               AND coalesce(max(CASE WHEN outcome = 'success' THEN time END) < {cutoff}, true) \
+               AND max(CASE WHEN outcome = 'success' THEN time END) < {cutoff} \
              ORDER BY failures_since DESC, last_success ASC NULLS FIRST, \"user\"",
             sources = sorted("source"),
         ),
@@ -112,6 +119,7 @@ pub fn sql(report: Report, opts: &ReviewOptions) -> String {
                  max(CASE WHEN action = 'revoke' AND outcome = 'success' THEN time END) AS revoked, \
                  count(*) AS events \
                FROM events WHERE token_id IS NOT NULL AND time <= {as_of} \
+                 AND NOT {temporary} \
                GROUP BY token_id) \
              WHERE revoked IS NULL \
                AND (coalesce(last_used < {cutoff}, true) AND first_seen < {cutoff} \
@@ -119,6 +127,7 @@ pub fn sql(report: Report, opts: &ReviewOptions) -> String {
              ORDER BY finding DESC, last_used ASC NULLS FIRST, token_id",
             users = sorted("\"user\""),
             sources = sorted("source"),
+            temporary = TEMPORARY,
         ),
         Report::Shared => format!(
             "SELECT '{name}' AS report, token_id, \

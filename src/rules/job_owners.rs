@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::recent::Recent;
 use crate::event::NormalizedEvent;
-use crate::vocab::{Source, UserKind};
+use crate::vocab::{Outcome, Source, UserKind};
 
 /// Jobs remembered at most; past this the ones unseen longest are forgotten first.
 const MAX_JOBS: usize = 200_000;
@@ -74,6 +74,9 @@ impl JobOwners {
             // Only the creation says whose job it is: an operator who cancels or
             // re-prioritises it later is not its owner.
             Some(_) if event.action != "submit" => {}
+            // A refused submission made no job: its id (a Braket job's name) may
+            // later be another user's job.
+            Some(_) if event.outcome == Outcome::Failure => {}
             Some(user) => {
                 let who = Who {
                     user: user.clone(),
@@ -212,6 +215,14 @@ mod tests {
             done.user.as_deref(),
             Some("arn:aws:iam::111122223333:user/carol")
         );
+        // A refused submission of the same job name teaches nothing either.
+        let mut owners_after_refusal = JobOwners::default();
+        let mut refused = job(1, Some("mallory"));
+        refused.source = Source::CloudTrail;
+        refused.service = Some("braket.amazonaws.com".to_string());
+        refused.outcome = Outcome::Failure;
+        owners_after_refusal.apply(&mut refused);
+        assert!(owners_after_refusal.is_empty());
         // Other CloudTrail calls naming a job id teach nothing.
         let mut owners = JobOwners::default();
         let mut other = job(1, Some("bob"));

@@ -268,7 +268,7 @@ fn session_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         .or(created)
         .ok_or_else(|| NormalizeError::missing("started_at"))?;
 
-    let (mut action, mut job_status, mut outcome) = match state {
+    let (action, job_status, outcome) = match state {
         SessionState::Open => ("open", Some(JobStatus::Queued), Outcome::Unknown),
         SessionState::Active => ("open", Some(JobStatus::Running), Outcome::Unknown),
         SessionState::Inactive => ("update", Some(JobStatus::Queued), Outcome::Unknown),

@@ -1,4 +1,7 @@
-//! Files and stdin: plain or gzip-compressed, detected from the magic bytes.
+//! Files and stdin: plain or gzip-compressed, detected from the magic bytes; UTF-16
+//! with a byte-order mark (what Windows PowerShell 5 writes with `>` and `Out-File`)
+//! is read as the UTF-8 it encodes, so `raw` holds that UTF-8 text and quarantine
+//! offsets count its bytes.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -6,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 
 /// One input named on the command line: a file or `-` for stdin.
@@ -126,7 +130,51 @@ pub fn open(input: &Input, progress: Arc<AtomicU64>) -> io::Result<Box<dyn Read 
     let head = reader.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(MultiGzDecoder::new(reader)))
+    } else if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        // Only a byte-order mark says UTF-16: without one, the bytes stay as they are
+        // (and a record that is not UTF-8 is quarantined with its bytes).
+        Ok(Box::new(
+            DecodeReaderBytesBuilder::new()
+                .bom_sniffing(true)
+                .strip_bom(true)
+                .build(reader),
+        ))
     } else {
         Ok(Box::new(reader))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(bytes: &[u8]) -> Vec<u8> {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("input.json");
+        std::fs::write(&path, bytes).unwrap();
+        let mut out = Vec::new();
+        open(&Input::Path(path), Arc::new(AtomicU64::new(0)))
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_read_as_utf8_and_other_bytes_as_they_are() {
+        let text = "{\"user\":\"jürgen@example.org\"}\r\n{\"n\":2}\r\n";
+        let le: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xfe, 0xff]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(read_all(&le), text.as_bytes());
+        assert_eq!(read_all(&be), text.as_bytes());
+        // No mark: not transcoded, even when the bytes are not UTF-8.
+        let latin1 = b"{\"user\":\"j\xfcrgen\"}\n";
+        assert_eq!(read_all(latin1), latin1);
     }
 }

@@ -47,10 +47,11 @@ use chrono::{DateTime, Utc};
 use super::fields::{
     first_text, float, get, int, require_text, require_time, seconds_between, text, time,
 };
+use super::job_state::JobState;
 use super::json::prelude::*;
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
-use crate::vocab::{Class, Client, Hardware, JobStatus, Outcome, Source, UserKind};
+use crate::vocab::{Class, Client, Hardware, Outcome, Source, UserKind};
 
 /// The azure_quantum format.
 pub struct AzureQuantum;
@@ -154,15 +155,7 @@ fn normalize_item(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         };
         (Class::Queue, action)
     } else {
-        let action = match state {
-            State::Waiting => "submit",
-            State::Executing => "start",
-            State::Cancelling | State::Cancelled => "cancel",
-            State::Succeeded => "complete",
-            State::Failed | State::TimedOut | State::PartlyFailed => "fail",
-            State::Unknown => "update",
-        };
-        (Class::Job, action)
+        (Class::Job, state.lifecycle().action())
     };
 
     let mut e = NormalizedEvent::new(Source::AzureQuantum, at, class, action);
@@ -174,8 +167,8 @@ fn normalize_item(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     e.backend = text(record, "target");
     e.hardware = e.backend.as_deref().and_then(target_hardware);
     e.project = first_text(record, &["workspace", "workspaceName", "workspaceId"]);
-    e.job_status = state.job_status();
-    e.outcome = state.outcome();
+    e.job_status = state.lifecycle().job_status();
+    e.outcome = state.lifecycle().outcome();
     if e.outcome == Outcome::Failure {
         e.reason = Some(failure_reason(record, state, status_text));
     }
@@ -196,6 +189,7 @@ fn normalize_item(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         // Only the finished snapshot carries the run time: `Finishing` already has
         // both ends too, and the job's time would count twice.
         e.qpu_seconds = state
+            .lifecycle()
             .finished()
             .then(|| seconds_between(begin, end))
             .flatten();
@@ -250,35 +244,16 @@ impl State {
         }
     }
 
-    fn finished(self) -> bool {
-        matches!(
-            self,
-            State::Succeeded
-                | State::Failed
-                | State::PartlyFailed
-                | State::TimedOut
-                | State::Cancelled
-        )
-    }
-
-    fn job_status(self) -> Option<JobStatus> {
-        Some(match self {
-            State::Waiting => JobStatus::Queued,
-            State::Executing | State::Cancelling => JobStatus::Running,
-            State::Succeeded => JobStatus::Completed,
-            State::Failed | State::PartlyFailed | State::TimedOut => JobStatus::Failed,
-            State::Cancelled => JobStatus::Cancelled,
-            State::Unknown => return None,
-        })
-    }
-
-    fn outcome(self) -> Outcome {
+    /// What the state means for a job: timing out and partly failing are failing.
+    fn lifecycle(self) -> JobState {
         match self {
-            State::Succeeded => Outcome::Success,
-            State::Failed | State::PartlyFailed | State::TimedOut | State::Cancelled => {
-                Outcome::Failure
-            }
-            _ => Outcome::Unknown,
+            State::Waiting => JobState::Queued,
+            State::Executing => JobState::Running,
+            State::Cancelling => JobState::Cancelling,
+            State::Succeeded => JobState::Completed,
+            State::Failed | State::PartlyFailed | State::TimedOut => JobState::Failed,
+            State::Cancelled => JobState::Cancelled,
+            State::Unknown => JobState::Unknown,
         }
     }
 }
@@ -295,7 +270,7 @@ fn event_time(
     // `lastUpdatedTime` is the system's last change; `lastModifiedTime` also moves
     // when a user renames or re-tags the item, so it comes second.
     let modified = time(record, "lastUpdatedTime").or_else(|| time(record, "lastModifiedTime"));
-    let chain: &[Option<DateTime<Utc>>] = if state.finished() {
+    let chain: &[Option<DateTime<Utc>>] = if state.lifecycle().finished() {
         &[end, cancelled, modified, begin]
     } else if state == State::Executing {
         // `Finishing` has an end time: execution is over, results are being written.
@@ -385,6 +360,7 @@ mod tests {
     use super::*;
     use crate::normalize::json::from_serde;
     use crate::normalize::test_support::{corpus_records, fixture, normalize_as};
+    use crate::vocab::JobStatus;
 
     fn ts(s: &str) -> DateTime<Utc> {
         super::super::fields::parse_time(s).expect("test timestamp")

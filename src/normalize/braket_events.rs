@@ -41,10 +41,11 @@
 
 use super::cloudtrail::device_kind;
 use super::fields::{first_text, get, int, seconds_between, text, time};
+use super::job_state::JobState;
 use super::json::prelude::*;
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
-use crate::vocab::{Class, JobStatus, Outcome, Source};
+use crate::vocab::{Class, Outcome, Source};
 
 /// The braket_events format.
 pub struct BraketEvents;
@@ -89,7 +90,7 @@ impl Format for BraketEvents {
                 let arn = text(detail, arn_path)
                     .or_else(|| text(record, "resources.0"))
                     .ok_or_else(|| NormalizeError::missing(&format!("detail.{arn_path}")))?;
-                let state = State::of(status.as_deref());
+                let state = state_of(status.as_deref());
                 let mut e = NormalizedEvent::new(Source::Braket, at, Class::Job, state.action());
                 e.job_status = state.job_status();
                 e.outcome = state.outcome();
@@ -134,59 +135,16 @@ impl Format for BraketEvents {
     }
 }
 
-/// A task's or hybrid job's state.
-#[derive(Clone, Copy)]
-enum State {
-    Queued,
-    Running,
-    Cancelling,
-    Cancelled,
-    Completed,
-    Failed,
-    Unknown,
-}
-
-impl State {
-    fn of(status: Option<&str>) -> State {
-        match status {
-            Some("CREATED" | "QUEUED") => State::Queued,
-            Some("RUNNING") => State::Running,
-            Some("CANCELLING") => State::Cancelling,
-            Some("CANCELLED" | "CANCELED") => State::Cancelled,
-            Some("COMPLETED") => State::Completed,
-            Some("FAILED") => State::Failed,
-            _ => State::Unknown,
-        }
-    }
-
-    fn action(self) -> &'static str {
-        match self {
-            State::Queued => "submit",
-            State::Running => "start",
-            State::Cancelling | State::Cancelled => "cancel",
-            State::Completed => "complete",
-            State::Failed => "fail",
-            State::Unknown => "update",
-        }
-    }
-
-    fn job_status(self) -> Option<JobStatus> {
-        match self {
-            State::Queued => Some(JobStatus::Queued),
-            State::Running | State::Cancelling => Some(JobStatus::Running),
-            State::Cancelled => Some(JobStatus::Cancelled),
-            State::Completed => Some(JobStatus::Completed),
-            State::Failed => Some(JobStatus::Failed),
-            State::Unknown => None,
-        }
-    }
-
-    fn outcome(self) -> Outcome {
-        match self {
-            State::Completed => Outcome::Success,
-            State::Failed | State::Cancelled => Outcome::Failure,
-            _ => Outcome::Unknown,
-        }
+/// A task's or hybrid job's `status`.
+fn state_of(status: Option<&str>) -> JobState {
+    match status {
+        Some("CREATED" | "QUEUED") => JobState::Queued,
+        Some("RUNNING") => JobState::Running,
+        Some("CANCELLING") => JobState::Cancelling,
+        Some("CANCELLED" | "CANCELED") => JobState::Cancelled,
+        Some("COMPLETED") => JobState::Completed,
+        Some("FAILED") => JobState::Failed,
+        _ => JobState::Unknown,
     }
 }
 
@@ -194,7 +152,7 @@ impl State {
 mod tests {
     use super::*;
     use crate::normalize::test_support::normalize_as;
-    use crate::vocab::{Hardware, UserKind};
+    use crate::vocab::{Hardware, JobStatus, UserKind};
 
     const TASK_DONE: &str = r#"{"version":"0","id":"6101452d-8ac4-4d5c-8cb0-1a2b3c4d5e6f","detail-type":"Braket Task State Change","source":"aws.braket","account":"111122223333","time":"2026-11-10T14:05:09Z","region":"us-east-1","resources":["arn:aws:braket:us-east-1:111122223333:quantum-task/834b21ed-77a7-4b36-a90c-c776afc9a71e"],"detail":{"quantumTaskArn":"arn:aws:braket:us-east-1:111122223333:quantum-task/834b21ed-77a7-4b36-a90c-c776afc9a71e","status":"COMPLETED","deviceArn":"arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1","shots":"1000","outputS3Bucket":"amazon-braket-us-east-1-111122223333","outputS3Directory":"tasks/834b21ed-77a7-4b36-a90c-c776afc9a71e","createdAt":"2026-11-10T13:02:11.120Z","eventName":"MODIFY","endedAt":"2026-11-10T14:05:08.735Z"}}"#;
 

@@ -88,6 +88,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::job_state::JobState;
 use super::json::prelude::*;
 
 use super::fields::{
@@ -320,32 +321,16 @@ fn session_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     Ok(e)
 }
 
-/// The lifecycle states of a Qiskit Runtime job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Queued,
-    Running,
-    Completed,
-    Failed,
-    Cancelled,
-    Unknown,
-}
-
-impl State {
-    fn parse(s: &str) -> State {
-        let s = s.trim().to_ascii_lowercase();
-        match s.as_str() {
-            "queued" | "initializing" | "validating" | "pending" => State::Queued,
-            "running" | "in_progress" => State::Running,
-            "completed" | "done" => State::Completed,
-            "failed" | "error" => State::Failed,
-            _ if s.starts_with("cancelled") || s.starts_with("canceled") => State::Cancelled,
-            _ => State::Unknown,
-        }
-    }
-
-    fn finished(self) -> bool {
-        matches!(self, State::Completed | State::Failed | State::Cancelled)
+/// A Qiskit Runtime job's status (a workload's too).
+fn job_state(s: &str) -> JobState {
+    let s = s.trim().to_ascii_lowercase();
+    match s.as_str() {
+        "queued" | "initializing" | "validating" | "pending" => JobState::Queued,
+        "running" | "in_progress" => JobState::Running,
+        "completed" | "done" => JobState::Completed,
+        "failed" | "error" => JobState::Failed,
+        _ if s.starts_with("cancelled") || s.starts_with("canceled") => JobState::Cancelled,
+        _ => JobState::Unknown,
     }
 }
 
@@ -354,7 +339,7 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     let created = require_time(record, "created")?;
     let status = first_text(record, &["state.status", "status"])
         .ok_or_else(|| NormalizeError::missing("state.status"))?;
-    let state = State::parse(&status);
+    let state = job_state(&status);
 
     let ts = |k: &str| {
         time(record, &format!("timestamps.{k}"))
@@ -367,19 +352,13 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         .or_else(|| time(record, "end_time"));
     let at = match state {
         _ if state.finished() => finished.or(running),
-        State::Running => running,
+        JobState::Running => running,
         _ => None,
     }
     .unwrap_or(created);
 
-    let (mut action, mut job_status, mut outcome) = match state {
-        State::Queued => ("submit", Some(JobStatus::Queued), Outcome::Unknown),
-        State::Running => ("start", Some(JobStatus::Running), Outcome::Unknown),
-        State::Completed => ("complete", Some(JobStatus::Completed), Outcome::Success),
-        State::Failed => ("fail", Some(JobStatus::Failed), Outcome::Failure),
-        State::Cancelled => ("cancel", Some(JobStatus::Cancelled), Outcome::Failure),
-        State::Unknown => ("update", None, Outcome::Unknown),
-    };
+    let (mut action, mut job_status, mut outcome) =
+        (state.action(), state.job_status(), state.outcome());
 
     // The metrics' `usage.status` is `pending` until IBM has settled the charge: that
     // snapshot gets its own id (so the settled one is not dropped as its replay) and
@@ -390,9 +369,7 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
         .is_some_and(|s| s.eq_ignore_ascii_case("pending"));
     // Nor does that snapshot end the job: the settled one does, once, or a failed job
     // would count twice in the retry rules and in every count of finished jobs.
-    if usage_pending
-        && job_status.is_some_and(|s| s != JobStatus::Queued && s != JobStatus::Running)
-    {
+    if usage_pending && state.finished() {
         (action, job_status, outcome) = ("update", None, Outcome::Unknown);
     }
 

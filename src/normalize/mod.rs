@@ -21,6 +21,7 @@ mod cloudtrail;
 mod entra;
 mod gcp_audit;
 mod ibm_quantum;
+mod job_state;
 mod keyvault;
 mod okta;
 mod vault;

@@ -32,6 +32,10 @@ use crate::vocab::{Class, Client, Outcome, Source, UserKind};
 /// The okta format.
 pub struct Okta;
 
+/// The name Okta acts under itself (system jobs, policy evaluation), whatever
+/// actor type an exporter writes for it.
+const OKTA_ITSELF: &str = "system@okta.com";
+
 impl Format for Okta {
     fn name(&self) -> &'static str {
         "okta"
@@ -109,7 +113,7 @@ impl Format for Okta {
                 known(text(r, "actor.alternateId")).or_else(|| known(text(r, "actor.displayName")));
             e.user_id = known(text(r, "actor.id"));
             // Okta itself, whatever type the exporter wrote for it.
-            if e.user.as_deref() == Some("system@okta.com") {
+            if e.user.as_deref() == Some(OKTA_ITSELF) {
                 e.user_kind = UserKind::Service;
             }
         }
@@ -133,7 +137,7 @@ impl Format for Okta {
             None => Client::Unknown,
         };
         if e.client == Client::Unknown
-            && (actor_type == "SystemPrincipal" || e.user.as_deref() == Some("system@okta.com"))
+            && (actor_type == "SystemPrincipal" || e.user.as_deref() == Some(OKTA_ITSELF))
         {
             e.client = Client::Service;
         }

@@ -669,6 +669,14 @@ pub fn event_schema() -> SchemaRef {
 }
 
 impl NormalizedEvent {
+    /// Adds `part` to the message, after what is there.
+    pub fn append_message(&mut self, part: &str) {
+        self.message = Some(match self.message.take() {
+            Some(m) => format!("{m}; {part}"),
+            None => part.to_string(),
+        });
+    }
+
     /// A new event of `source` at `time`; everything else starts empty or unknown.
     pub fn new(source: Source, time: DateTime<Utc>, class: Class, action: &str) -> Self {
         NormalizedEvent {

@@ -23,7 +23,7 @@
 //! and in message its actions when they include `*` or `Microsoft.Authorization/*`),
 //! Azure Quantum job and session operations `job`/`queue`.
 
-use super::fields::{first_text, get, text, without_port};
+use super::fields::{first_text, get, short_list, strings, text, without_port};
 use super::json::parse_owned;
 use super::json::prelude::*;
 use super::keyvault::{Claims, fill_identity, require_any_time, subscription_of};
@@ -542,34 +542,6 @@ fn wide_action(action: &str) -> bool {
             && (a.ends_with('*')
                 || a.ends_with("/roleassignments/write")
                 || a.ends_with("/roledefinitions/write")))
-}
-
-/// The strings of a JSON list (or a lone string).
-fn strings(v: &Value) -> Vec<String> {
-    let items: Vec<&Value> = match v.as_array() {
-        Some(a) => a.iter().collect(),
-        None => vec![v],
-    };
-    items
-        .into_iter()
-        .filter_map(|i| i.as_str())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// The first three items, and how many more there are.
-fn short_list(items: &[String]) -> String {
-    let mut s = items
-        .iter()
-        .take(3)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if items.len() > 3 {
-        s.push_str(&format!(" +{} more", items.len() - 3));
-    }
-    s
 }
 
 /// A built-in role's name from its definition id; other roles keep their GUID.

@@ -60,7 +60,8 @@ use super::json::parse_owned;
 use super::json::prelude::*;
 
 use super::fields::{
-    boolean, client_from_user_agent, first_text, float, get, int, require_text, require_time, text,
+    boolean, client_from_user_agent, first_text, float, get, int, require_text, require_time,
+    short_list, strings, text,
 };
 use super::{Format, NormalizeError};
 use crate::event::NormalizedEvent;
@@ -928,11 +929,7 @@ fn braket(v: &Value, name: &str, e: &mut NormalizedEvent) {
         && let Some(reservation) = braket_reservation(v)
     {
         // Billed by the reservation's hours, not per task or shot.
-        let note = format!("runs in reservation {reservation}");
-        e.message = Some(match e.message.take() {
-            Some(m) => format!("{m}; {note}"),
-            None => note,
-        });
+        e.append_message(&format!("runs in reservation {reservation}"));
         if e.session_id.is_none() {
             e.session_id = Some(reservation);
         }
@@ -1232,8 +1229,10 @@ fn broad_grants(doc: &Value) -> Option<String> {
         if !text(st, "Effect").is_some_and(|e| e.eq_ignore_ascii_case("allow")) {
             continue;
         }
-        let actions = strings(st, "Action");
-        let not_actions = strings(st, "NotAction");
+        // A policy element is one string or a list of them.
+        let list = |key: &str| get(st, key).map(strings).unwrap_or_default();
+        let actions = list("Action");
+        let not_actions = list("NotAction");
         let wide: Vec<String> = actions
             .iter()
             .filter(|a| a.as_str() == "*" || a.ends_with(":*"))
@@ -1248,8 +1247,8 @@ fn broad_grants(doc: &Value) -> Option<String> {
         } else {
             continue;
         };
-        let resources = strings(st, "Resource");
-        let not_resources = strings(st, "NotResource");
+        let resources = list("Resource");
+        let not_resources = list("NotResource");
         let (on, wide_resource) = if resources.iter().any(|r| r.as_str() == "*") {
             ("*".to_string(), true)
         } else if !not_resources.is_empty() {
@@ -1272,62 +1271,12 @@ fn broad_grants(doc: &Value) -> Option<String> {
     (!parts.is_empty()).then(|| format!("policy {}", parts.join("; ")))
 }
 
-/// A policy element that is one string or a list of them.
-fn strings(v: &Value, key: &str) -> Vec<String> {
-    match get(v, key) {
-        Some(one) if one.is_str() => text(v, key).into_iter().collect(),
-        Some(many) => many
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str())
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<String>>()
-            })
-            .unwrap_or_default(),
-        None => Vec::new(),
-    }
-}
-
-/// The first three items, and how many more there are.
-fn short_list(items: &[String]) -> String {
-    let mut s = items
-        .iter()
-        .take(3)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if items.len() > 3 {
-        s.push_str(&format!(" +{} more", items.len() - 3));
-    }
-    s
-}
-
 /// Decodes `%XX` escapes (and `+` as a space); `None` when the result is not UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
-    let hex = |c: Option<&u8>| c.and_then(|c| (*c as char).to_digit(16));
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match (b[i], hex(b.get(i + 1)), hex(b.get(i + 2))) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b'+', ..) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, ..) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8()
+        .ok()
+        .map(|d| d.into_owned())
 }
 
 /// The first ARN in `resources[]`.

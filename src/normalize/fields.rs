@@ -71,19 +71,45 @@ pub fn get_ignoring_case<'a>(obj: &'a Object<'a>, name: &str) -> Option<&'a Valu
 /// A non-empty string at `path`; numbers and booleans are rendered as text.
 pub fn text(v: &Value, path: &str) -> Option<String> {
     match get(v, path)? {
-        Value::String(s) => {
-            let t = s.trim();
-            // Azure writes an absent value as "<null>".
-            if t.is_empty() || t.eq_ignore_ascii_case("null") || t == "<null>" {
-                None
-            } else {
-                Some(t.to_string())
-            }
-        }
+        Value::String(s) => present(s),
         Value::Static(StaticNode::Bool(b)) => Some(b.to_string()),
         n if is_number(n) => Some(to_json(n)),
         _ => None,
     }
+}
+
+/// A string's text, trimmed, unless it is blank or says it is absent.
+fn present(s: &str) -> Option<String> {
+    let t = s.trim();
+    // Azure writes an absent value as "<null>".
+    if t.is_empty() || t.eq_ignore_ascii_case("null") || t == "<null>" {
+        None
+    } else {
+        Some(t.to_string())
+    }
+}
+
+/// The strings of a list, or a lone string as a list of one (policy `Action`,
+/// role `actions`); blank and absent ones are skipped.
+pub fn strings(v: &Value) -> Vec<String> {
+    match v.as_array() {
+        Some(items) => items.iter().filter_map(|i| present(i.as_str()?)).collect(),
+        None => v.as_str().and_then(present).into_iter().collect(),
+    }
+}
+
+/// The first three items, and how many more there are.
+pub fn short_list(items: &[String]) -> String {
+    let mut s = items
+        .iter()
+        .take(3)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > 3 {
+        s.push_str(&format!(" +{} more", items.len() - 3));
+    }
+    s
 }
 
 /// The first non-empty string among several paths.

@@ -150,7 +150,7 @@ fn normalize(v: &Value) -> Result<NormalizedEvent, NormalizeError> {
         }
     }
     if let Some(client) = text(pp, "authenticationInfo.oauthInfo.oauthClientId") {
-        append_message(&mut e, &format!("OAuth client {client}"));
+        e.append_message(&format!("OAuth client {client}"));
     }
 
     // Where from.
@@ -271,14 +271,6 @@ fn delegation_chain(pp: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Adds `part` to the event's message, after what is there.
-fn append_message(e: &mut NormalizedEvent, part: &str) {
-    e.message = Some(match e.message.take() {
-        Some(m) => format!("{m}; {part}"),
-        None => part.to_string(),
-    });
-}
-
 /// google.rpc.Code names.
 fn code_name(code: i64) -> &'static str {
     match code {
@@ -385,7 +377,7 @@ fn set_iam_policy(pp: &Value, e: &mut NormalizedEvent) {
                 })
                 .collect();
             // After any delegation note: both say who did what.
-            append_message(e, &all.join("; "));
+            e.append_message(&all.join("; "));
         }
         return;
     }

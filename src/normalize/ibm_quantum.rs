@@ -291,19 +291,13 @@ fn session_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     let mut e = NormalizedEvent::new(Source::IbmQuantum, at, Class::Queue, action);
     e.source_id = Some(format!("{id}:{status}:{}", at.to_rfc3339()));
     e.operation = Some(format!("{item}:{status}"));
-    e.service = Some("quantum-computing".to_string());
-    e.provider = Some("ibm".to_string());
     e.job_status = job_status;
     e.outcome = outcome;
     e.reason = first_text(record, &["state_reason", "status_reason"])
         .or_else(|| (outcome == Outcome::Failure).then(|| status.clone()));
-    e.backend = first_text(record, &["backend_name", "backend"]);
-    e.hardware = e.backend.as_deref().and_then(backend_hardware);
+    // The session API names the backend `backend_name`; a workload `backend`.
+    apply_runtime_record(&mut e, record, &["backend_name", "backend"]);
     e.session_id = Some(id);
-    e.user_id = first_text(record, &["user_id", "userId"]);
-    e.user.clone_from(&e.user_id);
-    e.user_kind = e.user_id.as_deref().map_or(UserKind::Unknown, kind_from_id);
-    apply_project(&mut e, record);
 
     let on = e.backend.as_deref().unwrap_or("an unassigned backend");
     let mut message = format!("{item} {status} on {on}");
@@ -386,15 +380,9 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     }
     let program = text(record, "program.id");
     e.operation = Some(format!("job:{status}"));
-    e.service = Some("quantum-computing".to_string());
-    e.provider = Some("ibm".to_string());
-    e.backend = first_text(record, &["backend", "backend_name"]);
-    e.hardware = e.backend.as_deref().and_then(backend_hardware);
+    apply_runtime_record(&mut e, record, &["backend", "backend_name"]);
     e.job_id = Some(id);
     e.session_id = first_text(record, &["session_id", "sessionId"]);
-    e.user_id = first_text(record, &["user_id", "userId"]);
-    e.user.clone_from(&e.user_id);
-    e.user_kind = e.user_id.as_deref().map_or(UserKind::Unknown, kind_from_id);
     e.shots = shots(record);
     e.queue_seconds = seconds_between(ts("created").or(Some(created)), running);
     e.qpu_seconds = [
@@ -414,7 +402,6 @@ fn job_record(record: &Value) -> Result<NormalizedEvent, NormalizeError> {
     .iter()
     .find_map(|p| float(record, p))
     .filter(|_| !usage_pending);
-    apply_project(&mut e, record);
     let on = e.backend.as_deref().unwrap_or("an unassigned backend");
     let mode = text(record, "mode").map_or(String::new(), |m| format!(" ({m} mode)"));
     e.message = Some(match &program {
@@ -471,8 +458,17 @@ fn shots(record: &Value) -> Option<i64> {
         .try_fold(0i64, |total, n| total.checked_add(n?))
 }
 
-/// Project (and tenant, region) from the record's instance CRN, else `hub/group/project`.
-fn apply_project(e: &mut NormalizedEvent, record: &Value) {
+/// What a Qiskit Runtime job or session record says alike: the service, the backend
+/// (under the first of `backend_keys`) and its kind, the owner, and the project (and
+/// tenant, region) from the record's instance CRN, else `hub/group/project`.
+fn apply_runtime_record(e: &mut NormalizedEvent, record: &Value, backend_keys: &[&str]) {
+    e.service = Some("quantum-computing".to_string());
+    e.provider = Some("ibm".to_string());
+    e.backend = first_text(record, backend_keys);
+    e.hardware = e.backend.as_deref().and_then(backend_hardware);
+    e.user_id = first_text(record, &["user_id", "userId"]);
+    e.user.clone_from(&e.user_id);
+    e.user_kind = e.user_id.as_deref().map_or(UserKind::Unknown, kind_from_id);
     apply_instance(e, first_text(record, &["crn", "instance"]).as_deref());
     if e.project.is_none()
         && let (Some(h), Some(g), Some(p)) = (

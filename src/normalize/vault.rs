@@ -188,15 +188,12 @@ impl Format for Vault {
             ev.message = Some("acted with a root token".to_string());
         }
 
-        ev.src_ip = text(record, "request.remote_address").map(|a| without_port(&a));
+        ev.src_ip = client_address(record);
         ev.user_agent = header(record, "user-agent");
         if let Some(ua) = &ev.user_agent {
             ev.client = client_from_user_agent(ua);
         }
-        ev.tenant = text(record, "request.namespace.path")
-            .map(|p| p.trim_matches('/').to_string())
-            .filter(|p| !p.is_empty())
-            .or_else(|| text(record, "request.namespace.id"));
+        ev.tenant = namespace(record);
 
         // A request and its response share `request.id`, so the entry type is part of
         // the id; so is the time, so that two entries that reuse an id (hand-made
@@ -632,6 +629,19 @@ fn header(record: &Value, name: &str) -> Option<String> {
     (!s.is_empty() && !s.starts_with("hmac-sha256:")).then(|| s.to_string())
 }
 
+/// The client's address, without the port some entries append.
+fn client_address(record: &Value) -> Option<String> {
+    text(record, "request.remote_address").map(|a| without_port(&a))
+}
+
+/// The Vault Enterprise namespace the request ran in: its path, else its id.
+fn namespace(record: &Value) -> Option<String> {
+    text(record, "request.namespace.path")
+        .map(|p| p.trim_matches('/').to_string())
+        .filter(|p| !p.is_empty())
+        .or_else(|| text(record, "request.namespace.id"))
+}
+
 /// A KMIP secrets engine entry (Vault Enterprise, `type` `kmip-request` or
 /// `kmip-response`): no token, the client known by its TLS certificate's serial
 /// number. The operation and its result are KMIP TTLV under `request.data` and
@@ -657,11 +667,8 @@ fn kmip(record: &Value, time: chrono::DateTime<chrono::Utc>, is_response: bool) 
     ev.user = serial.as_ref().map(|s| format!("kmip:{s}"));
     ev.user_id.clone_from(&serial);
     ev.token_id = serial;
-    ev.src_ip = text(record, "request.remote_address").map(|a| without_port(&a));
-    ev.tenant = text(record, "request.namespace.path")
-        .map(|p| p.trim_matches('/').to_string())
-        .filter(|p| !p.is_empty())
-        .or_else(|| text(record, "request.namespace.id"));
+    ev.src_ip = client_address(record);
+    ev.tenant = namespace(record);
     if let Some(e) = text(record, "error") {
         ev.outcome = Outcome::Failure;
         ev.reason = Some(squash(&e));
